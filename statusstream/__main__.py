@@ -1,0 +1,3 @@
+from statusstream.cli import main
+
+main()

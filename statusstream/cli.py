@@ -1,0 +1,235 @@
+"""The command line: options -> settings -> run -> exit code. The only module that imports click."""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+from pathlib import Path
+
+import click
+import trio
+
+from statusstream import __version__, feeds
+from statusstream.errors import DefinitionError, StatusStreamError, UsageError
+from statusstream.events import json_schema
+from statusstream.log import LEVELS, Log
+from statusstream.output import Output
+from statusstream.runner import ALL, Runner, Settings
+from statusstream.state import State, StateFile, default_path
+from statusstream.timeutil import parse_duration
+
+EXAMPLES = """
+\b
+Examples:
+  statusstream --once feeds.txt | jq .
+  statusstream feeds.txt | jq -c 'select(.status == "investigating")'
+  echo 'GitHub https://www.githubstatus.com/history.rss' | statusstream --once --since 7d
+  */5 * * * *  statusstream --once ~/feeds.txt >> ~/incidents.jsonl
+
+\b
+Exit codes: 0 done, 1 some feed failed (--once), 2 bad usage, definitions or
+state file, 75 state file in use, 130 interrupted.
+"""
+
+
+class Duration(click.ParamType):  # type: ignore[type-arg]
+    name = "duration"
+
+    def convert(
+        self, value: object, param: click.Parameter | None, ctx: click.Context | None
+    ) -> float:
+        if isinstance(value, float):
+            return value
+        try:
+            return parse_duration(str(value))
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+class Since(Duration):
+    name = "duration|all"
+
+    def convert(
+        self, value: object, param: click.Parameter | None, ctx: click.Context | None
+    ) -> float:
+        if str(value).strip().lower() == "all":
+            return ALL
+        return super().convert(value, param, ctx)
+
+
+@click.command(epilog=EXAMPLES, context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("definitions", metavar="[FEEDS]...", nargs=-1)
+@click.option(
+    "--once", is_flag=True, help="Poll every feed once, write new events, save state, exit."
+)
+@click.option(
+    "--interval",
+    type=Duration(),
+    default="60s",
+    show_default=True,
+    help="How often each feed is polled (continuous mode).",
+)
+@click.option(
+    "--state",
+    "state_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="State file [default: $STATUSSTREAM_STATE, else $XDG_STATE_HOME/statusstream/state.json].",
+)
+@click.option("--no-state", is_flag=True, help="Keep state in memory only.")
+@click.option(
+    "--since",
+    type=Since(),
+    help="On the first sight of a feed, also emit updates newer than this (or 'all').",
+)
+@click.option(
+    "--concurrency",
+    type=click.IntRange(1, 1000),
+    default=16,
+    show_default=True,
+    help="Most requests in flight, overall and per host.",
+)
+@click.option(
+    "--timeout",
+    type=Duration(),
+    default="30s",
+    show_default=True,
+    help="Deadline for each request.",
+)
+@click.option("--schema", is_flag=True, help="Print the JSON Schema of the output events and exit.")
+@click.option(
+    "--check", is_flag=True, help="Validate the feed definitions and exit 0 or 2; no network."
+)
+@click.option("--health", is_flag=True, help="Also emit feed_failing / feed_recovered lines.")
+@click.option("-v", "--verbose", is_flag=True, help="More diagnostics on stderr.")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr (no summary).")
+@click.option(
+    "--log-format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Format of the diagnostics on stderr.",
+)
+@click.version_option(__version__, prog_name="statusstream")
+def cli(
+    definitions: tuple[str, ...],
+    once: bool,
+    interval: float,
+    state_path: Path | None,
+    no_state: bool,
+    since: float | None,
+    concurrency: int,
+    timeout: float,
+    schema: bool,
+    check: bool,
+    health: bool,
+    verbose: bool,
+    quiet: bool,
+    log_format: str,
+) -> None:
+    """Follow status pages; write each new incident update to stdout as a JSON line.
+
+    FEEDS are feed-definition files (one feed per line: [NAME] URL [key=value ...]);
+    '-' or no FEEDS reads them from stdin.
+    """
+    level = LEVELS["debug"] if verbose else LEVELS["warning"] if quiet else LEVELS["info"]
+    log = Log(level=level, json_format=log_format == "json")
+    if schema:
+        click.echo(json.dumps(json_schema(), indent=2))
+        return
+    try:
+        code = _main(
+            log,
+            definitions,
+            check=check,
+            settings=Settings(
+                once=once,
+                interval=interval,
+                timeout=timeout,
+                concurrency=concurrency,
+                since=since,
+                health=health,
+            ),
+            state_path=None if no_state else state_path or default_path(),
+            quiet=quiet,
+        )
+    except StatusStreamError as exc:
+        if str(exc) and exc.exit_code != 0:
+            log.error(str(exc))
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    sys.exit(code)
+
+
+def _main(
+    log: Log,
+    definitions: tuple[str, ...],
+    *,
+    check: bool,
+    settings: Settings,
+    state_path: Path | None,
+    quiet: bool,
+) -> int:
+    if not definitions:
+        if sys.stdin.isatty():
+            message = (
+                "no feed definitions: give a file, or pipe them in "
+                "(statusstream --once feeds.txt, or: echo URL | statusstream --once)"
+            )
+            raise UsageError(message)
+        definitions = ("-",)
+    stdin_text = _read("-") if "-" in definitions else ""
+
+    def load() -> tuple[feeds.FeedSpec, ...]:
+        sources = [
+            ("<stdin>", stdin_text) if name == "-" else (name, _read(name)) for name in definitions
+        ]
+        loaded = feeds.load(sources)
+        for warning in loaded.warnings:
+            log.warning(warning)
+        return loaded.feeds
+
+    specs = load()
+    if check:
+        if not quiet:
+            log.info(f"{len(specs)} feeds defined, no problems")
+        return 0
+    if not specs:
+        message = f"no feeds defined in {', '.join(definitions)}"
+        raise UsageError(message)
+    state_file = StateFile(state_path) if state_path is not None else None
+    state = state_file.open() if state_file is not None else State()
+    try:
+        runner = Runner(settings, state, state_file, Output(), log, reload=load)
+        try:
+            trio.run(runner.run, specs, restrict_keyboard_interrupt_to_checkpoints=True)
+        finally:
+            if settings.once and not quiet:
+                log.info(runner.tally.summary(runner.output.written))
+    finally:
+        if state_file is not None:
+            state_file.close()
+    if runner.interrupted is not None and settings.once:
+        return 128 + runner.interrupted
+    if runner.interrupted is not None:
+        log.info(f"stopped by {signal.Signals(runner.interrupted).name}; state saved")
+        return 0
+    return 1 if settings.once and runner.tally.failed else 0
+
+
+def _read(name: str) -> str:
+    try:
+        data = sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
+    except OSError as exc:
+        message = f"{name}: cannot read: {exc.strerror}"
+        raise UsageError(message) from exc
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        message = f"{name}: not UTF-8 text (byte {data[exc.start]:#04x} at offset {exc.start})"
+        raise DefinitionError(message) from exc
+
+
+def main() -> None:
+    cli()

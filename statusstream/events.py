@@ -1,0 +1,80 @@
+"""The output event (schema `statusstream/1`): one JSON object per line, keys in SPEC order."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import astuple, dataclass, fields
+from typing import Any
+
+SCHEMA_ID = "statusstream/1"
+
+STATUSES_DOC = (
+    "investigating, identified, monitoring, update, resolved, postmortem, scheduled, "
+    "in_progress, verifying, completed, ..."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    id: str
+    source: str
+    feed: str
+    provider: str
+    incident: str | None
+    title: str
+    link: str | None
+    kind: str | None
+    change: str
+    status: str | None
+    message: str
+    components: tuple[str, ...]
+    time: str
+    published: str | None
+    observed: str
+
+    def to_json(self) -> str:
+        record = dict(zip(_FIELD_NAMES, astuple(self), strict=True))
+        record["components"] = list(self.components)
+        return json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+
+
+_FIELD_NAMES = tuple(field.name for field in fields(Event))
+
+_RFC3339 = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$"
+
+
+def json_schema() -> dict[str, Any]:
+    """JSON Schema (draft 2020-12) of one output line."""
+    string = {"type": "string"}
+    nullable = {"type": ["string", "null"]}
+    time = {"type": "string", "pattern": _RFC3339}
+    properties: dict[str, Any] = {
+        "id": {**string, "description": "stable event id, the same for the same update"},
+        "source": {**string, "description": "the feed's name"},
+        "feed": {**string, "description": "the feed URL as defined"},
+        "provider": {**string, "description": "the format recognised, or generic"},
+        "incident": {**nullable, "description": "the incident's stable id"},
+        "title": {**string, "description": "incident title"},
+        "link": {**nullable, "description": "incident page"},
+        "kind": {"enum": ["incident", "maintenance", None]},
+        "change": {"enum": ["new", "update", "feed_failing", "feed_recovered"]},
+        "status": {**nullable, "description": f"normalised, lower case: {STATUSES_DOC}"},
+        "message": {**string, "description": "the update's text, plain"},
+        "components": {"type": "array", "items": string, "description": "affected components"},
+        "time": {**time, "description": "time of this update, RFC 3339 UTC"},
+        "published": {
+            "type": ["string", "null"],
+            "pattern": _RFC3339,
+            "description": "time the incident was first published",
+        },
+        "observed": {**time, "description": "time statusstream saw the update"},
+    }
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": SCHEMA_ID,
+        "title": "statusstream event",
+        "type": "object",
+        "properties": properties,
+        "required": list(_FIELD_NAMES),
+        "additionalProperties": False,
+    }

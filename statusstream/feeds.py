@@ -1,0 +1,218 @@
+"""Feed definitions -> `FeedSpec`: text lines (SPEC §2) or an OPML document.
+
+# comment
+https://www.githubstatus.com/history.rss
+OpenAI https://status.openai.com/feed.rss
+"Google Cloud" https://status.cloud.google.com/en/feed.atom interval=5m
+Internal https://status.example.com/feed.rss header="Authorization: Bearer $TOKEN"
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import xml.etree.ElementTree as ElementTree
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from statusstream import providers
+from statusstream.errors import DefinitionError
+from statusstream.text import clean
+from statusstream.timeutil import parse_duration
+
+_URL_LIKE = re.compile(
+    r"^(?:[A-Za-z][A-Za-z0-9+.-]*://|(?:javascript|data|file|mailto|about|vbscript):)",
+    re.IGNORECASE,
+)
+_VARIABLE = re.compile(
+    r"\$(?:\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)\}|(?P<plain>[A-Za-z_][A-Za-z0-9_]*))"
+)
+_HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+OPTIONS = ("interval", "timeout", "header", "provider")
+
+
+@dataclass(frozen=True, slots=True)
+class FeedSpec:
+    url: str
+    name: str | None = None
+    interval: float | None = None
+    timeout: float | None = None
+    provider: str | None = None
+    # Secrets: never in a repr, a log line, an error or the state file.
+    headers: tuple[tuple[str, str], ...] = field(default=(), repr=False)
+    origin: str = ""  # "feeds.txt:12", for messages
+
+
+@dataclass(frozen=True, slots=True)
+class Definitions:
+    feeds: tuple[FeedSpec, ...]
+    warnings: tuple[str, ...]
+
+
+def load(sources: Iterable[tuple[str, str]]) -> Definitions:
+    """Parse (name, text) sources; `DefinitionError` lists every bad line."""
+    feeds: dict[str, FeedSpec] = {}
+    problems: list[str] = []
+    warnings: list[str] = []
+    for origin, text in sources:
+        specs = (
+            _parse_opml(origin, text, problems)
+            if _is_opml(text)
+            else _parse_lines(origin, text, problems)
+        )
+        for spec in specs:
+            if spec.url in feeds:
+                warnings.append(
+                    f"{spec.origin}: {spec.url} is already defined at "
+                    f"{feeds[spec.url].origin}; using that one"
+                )
+                continue
+            feeds[spec.url] = spec
+    if problems:
+        raise DefinitionError("\n".join(problems))
+    return Definitions(tuple(feeds.values()), tuple(warnings))
+
+
+def _parse_lines(origin: str, text: str, problems: list[str]) -> list[FeedSpec]:
+    specs = []
+    for number, line in enumerate(text.splitlines(), 1):
+        where = f"{origin}:{number}"
+        try:
+            spec = parse_line(line, where)
+        except ValueError as exc:
+            problems.append(f"{where}: {exc}")
+            continue
+        if spec is not None:
+            specs.append(spec)
+    return specs
+
+
+def parse_line(line: str, origin: str = "") -> FeedSpec | None:
+    """One definition line -> a `FeedSpec`; None for a blank or comment line; else `ValueError`."""
+    try:
+        tokens = shlex.split(_strip_comment(line), posix=True)
+    except ValueError as exc:  # an unclosed quote
+        message = f"cannot split the line: {exc}"
+        raise ValueError(message) from None
+    if not tokens:
+        return None
+    position = next((i for i, token in enumerate(tokens) if _URL_LIKE.match(token)), None)
+    if position is None:
+        message = f"no feed URL in {clean(line)[:80]!r} (expected: [NAME] URL [key=value ...])"
+        raise ValueError(message)
+    url = check_url(tokens[position])
+    name = clean(" ".join(tokens[:position])) or None
+    options: dict[str, object] = {}
+    headers: list[tuple[str, str]] = []
+    for token in tokens[position + 1 :]:
+        key, equals, value = token.partition("=")
+        if not equals:
+            message = f"unexpected {clean(token)[:40]!r} after the URL (options are key=value)"
+            raise ValueError(message)
+        if key == "header":
+            headers.append(parse_header(value))
+        elif key in ("interval", "timeout"):
+            options[key] = parse_duration(value)
+        elif key == "provider":
+            if value not in providers.NAMES:
+                message = f"unknown provider {value!r} (known: {', '.join(providers.NAMES)})"
+                raise ValueError(message)
+            options[key] = value
+        else:
+            message = f"unknown option {key!r} (known: {', '.join(OPTIONS)})"
+            raise ValueError(message)
+    return FeedSpec(
+        url=url,
+        name=name,
+        interval=options.get("interval"),  # type: ignore[arg-type]
+        timeout=options.get("timeout"),  # type: ignore[arg-type]
+        provider=options.get("provider"),  # type: ignore[arg-type]
+        headers=tuple(headers),
+        origin=origin,
+    )
+
+
+def check_url(url: str) -> str:
+    """Only absolute http and https URLs with a host."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https"):
+        message = f"unsupported scheme {scheme!r} in {clean(url)[:80]!r} (only http and https)"
+        raise ValueError(message)
+    if not parts.hostname:
+        message = f"no host in {clean(url)[:80]!r}"
+        raise ValueError(message)
+    if any(ord(char) < 33 or ord(char) == 127 for char in url):
+        message = f"white space or control characters in {clean(url)[:80]!r}"
+        raise ValueError(message)
+    try:
+        parts.port  # noqa: B018 - raises on a bad port
+    except ValueError:
+        message = f"bad port in {clean(url)[:80]!r}"
+        raise ValueError(message) from None
+    return url
+
+
+def parse_header(value: str) -> tuple[str, str]:
+    """`Name: value` with `$VAR` / `${VAR}` from the environment. Errors never quote the value."""
+    name, colon, raw = value.partition(":")
+    name = name.strip()
+    if not colon or not _HEADER_NAME.match(name):
+        message = "header= needs 'Name: value'"
+        raise ValueError(message)
+
+    def expand(match: re.Match[str]) -> str:
+        variable = match["braced"] or match["plain"]
+        if variable not in os.environ:
+            message = f"header {name!r} uses ${variable}, which is not set"
+            raise ValueError(message)
+        return os.environ[variable]
+
+    expanded = _VARIABLE.sub(expand, raw).strip()
+    if any(char in expanded for char in "\r\n\0"):
+        message = f"header {name!r} has a line break in its value"
+        raise ValueError(message)
+    return name, expanded
+
+
+def _strip_comment(line: str) -> str:
+    """Cut a `#` comment that starts a word outside quotes; `#` inside a URL stays."""
+    quote = None
+    for index, char in enumerate(line):
+        if quote:
+            if char == quote:
+                quote = None
+        elif char in "'\"":
+            quote = char
+        elif char == "#" and (index == 0 or line[index - 1].isspace()):
+            return line[:index]
+    return line
+
+
+def _is_opml(text: str) -> bool:
+    return "<opml" in text[:2048].lower()
+
+
+def _parse_opml(origin: str, text: str, problems: list[str]) -> list[FeedSpec]:
+    """Every `<outline xmlUrl=...>`; its `title` or `text` is the name."""
+    try:
+        root = ElementTree.fromstring(text)
+    except ElementTree.ParseError as exc:
+        problems.append(f"{origin}: not a valid OPML document: {exc}")
+        return []
+    specs = []
+    for number, outline in enumerate(root.iter("outline"), 1):
+        url = outline.get("xmlUrl")
+        if url is None:
+            continue
+        where = f"{origin}:outline {number}"
+        try:
+            check_url(url.strip())
+        except ValueError as exc:
+            problems.append(f"{where}: {exc}")
+            continue
+        name = clean(outline.get("title") or outline.get("text") or "") or None
+        specs.append(FeedSpec(url=url.strip(), name=name, origin=where))
+    return specs

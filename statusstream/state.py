@@ -1,0 +1,265 @@
+"""The state file: per feed the HTTP validators, what has been emitted, and scheduling data.
+
+A versioned JSON document, written atomically (temporary file, fsync, rename) with mode 0600,
+guarded by an `fcntl` lock on a `<state>.lock` file beside it, so a stale lock dies with its
+process. It stays small: update keys are 6-character digests, grouped by incident, and an
+incident that left its feed is forgotten `FORGET_AFTER_DAYS` later.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import errno
+import fcntl
+import hashlib
+import json
+import os
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from statusstream.errors import StateError, StateLockedError, StateSaveError
+
+T = TypeVar("T")
+
+VERSION = 1
+DIGEST_WIDTH = 6
+FORGET_AFTER_DAYS = 30
+MAX_INCIDENTS_PER_FEED = 500
+MAX_KEYS_PER_INCIDENT = 200
+
+
+def digest(text: str) -> str:
+    """A short, stable digest for state keys: 36 bits, collisions only matter within a feed."""
+    raw = hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
+    return base64.urlsafe_b64encode(raw).decode("ascii")[:DIGEST_WIDTH]
+
+
+def body_digest(body: bytes) -> str:
+    return base64.urlsafe_b64encode(hashlib.sha256(body).digest()).decode("ascii")[:22]
+
+
+def today() -> int:
+    return int(time.time() // 86400)
+
+
+@dataclass(slots=True)
+class FeedState:
+    etag: str | None = None
+    last_modified: str | None = None
+    body: str | None = None  # digest of the last 200 body: an identical one is not parsed again
+    baselined: bool = False
+    # incident digest -> concatenated update-key digests (DIGEST_WIDTH characters each)
+    incidents: dict[str, str] = field(default_factory=dict)
+    # incident digest -> the day it was last seen in the feed, for incidents no longer there
+    gone: dict[str, int] = field(default_factory=dict)
+    failures: int = 0
+    failing: str | None = None
+    retry_at: float | None = None
+
+    def knows_incident(self, incident: str) -> bool:
+        return incident in self.incidents
+
+    def knows(self, incident: str, key: str) -> bool:
+        keys = self.incidents.get(incident, "")
+        return any(
+            keys[start : start + DIGEST_WIDTH] == key for start in range(0, len(keys), DIGEST_WIDTH)
+        )
+
+    def record(self, incident: str, key: str) -> None:
+        if self.knows(incident, key):
+            return
+        keys = self.incidents.get(incident, "") + key
+        self.incidents[incident] = keys[-MAX_KEYS_PER_INCIDENT * DIGEST_WIDTH :]
+
+    def prune(self, present: set[str], day: int) -> None:
+        """Note which incidents left the feed; forget those gone for long, and the excess."""
+        for incident in present:
+            self.gone.pop(incident, None)
+        for incident in self.incidents.keys() - present:
+            self.gone.setdefault(incident, day)
+        by_age = sorted(self.gone.items(), key=lambda entry: entry[1])
+        excess = len(self.incidents) - MAX_INCIDENTS_PER_FEED
+        expired = [
+            incident
+            for rank, (incident, left) in enumerate(by_age)
+            if day - left > FORGET_AFTER_DAYS or rank < excess
+        ]
+        for incident in expired:
+            self.gone.pop(incident, None)
+            self.incidents.pop(incident, None)
+
+    def to_json(self) -> dict[str, Any]:
+        record: dict[str, Any] = {}
+        for name in ("etag", "last_modified", "body", "failing", "retry_at"):
+            value = getattr(self, name)
+            if value is not None:
+                record[name] = value
+        if self.baselined:
+            record["baselined"] = True
+        if self.failures:
+            record["failures"] = self.failures
+        if self.incidents:
+            record["incidents"] = self.incidents
+        if self.gone:
+            record["gone"] = self.gone
+        return record
+
+    @classmethod
+    def from_json(cls, record: dict[str, Any]) -> FeedState:
+        return cls(
+            etag=_optional(record, "etag", str),
+            last_modified=_optional(record, "last_modified", str),
+            body=_optional(record, "body", str),
+            baselined=bool(record.get("baselined", False)),
+            incidents={str(k): str(v) for k, v in dict(record.get("incidents", {})).items()},
+            gone={str(k): int(v) for k, v in dict(record.get("gone", {})).items()},
+            failures=int(record.get("failures", 0)),
+            failing=_optional(record, "failing", str),
+            retry_at=_optional(record, "retry_at", float),
+        )
+
+
+def _optional(record: dict[str, Any], name: str, kind: Callable[[Any], T]) -> T | None:
+    value = record.get(name)
+    return None if value is None else kind(value)
+
+
+@dataclass(slots=True)
+class State:
+    feeds: dict[str, FeedState] = field(default_factory=dict)
+
+    def feed(self, url: str) -> FeedState:
+        return self.feeds.setdefault(url, FeedState())
+
+    def to_bytes(self) -> bytes:
+        document = {
+            "version": VERSION,
+            "feeds": {url: feed.to_json() for url, feed in self.feeds.items()},
+        }
+        return json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode()
+
+    @classmethod
+    def from_bytes(cls, data: bytes, origin: str) -> State:
+        try:
+            document = json.loads(data)
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            message = f"{origin}: not a statusstream state file ({exc}); left as it is"
+            raise StateError(message) from exc
+        if not isinstance(document, dict) or not isinstance(document.get("version"), int):
+            message = f"{origin}: not a statusstream state file (no version); left as it is"
+            raise StateError(message)
+        if document["version"] > VERSION:
+            message = (
+                f"{origin}: written by a newer statusstream (state version "
+                f"{document['version']}, this one reads {VERSION}); upgrade statusstream"
+            )
+            raise StateError(message)
+        try:
+            feeds = {
+                str(url): FeedState.from_json(record)
+                for url, record in dict(document.get("feeds", {})).items()
+            }
+        except (TypeError, ValueError, AttributeError) as exc:
+            message = f"{origin}: damaged state file ({exc}); left as it is"
+            raise StateError(message) from exc
+        return cls(feeds=feeds)
+
+
+def default_path() -> Path:
+    if explicit := os.environ.get("STATUSSTREAM_STATE"):
+        return Path(explicit)
+    base = os.environ.get("XDG_STATE_HOME") or os.path.expanduser("~/.local/state")
+    return Path(base) / "statusstream" / "state.json"
+
+
+class StateFile:
+    """The state on disk, held under an exclusive lock from `open` to `close`."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock_fd: int | None = None
+
+    def open(self) -> State:
+        """Take the lock, then read the state (an empty one if there is no file yet)."""
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        except OSError as exc:
+            message = f"{self.path}: cannot create its directory: {exc.strerror}"
+            raise StateError(message) from exc
+        self._lock()
+        try:
+            data = self.path.read_bytes()
+        except FileNotFoundError:
+            return State()
+        except OSError as exc:
+            self.close()
+            message = f"{self.path}: cannot read the state file: {exc.strerror}"
+            raise StateError(message) from exc
+        try:
+            return State.from_bytes(data, str(self.path))
+        except StateError:
+            self.close()
+            raise
+
+    def save(self, state: State) -> None:
+        """Replace the file atomically; on any failure the old file stays as it was."""
+        data = state.to_bytes()
+        directory = self.path.parent
+        temporary = None
+        try:
+            fd, temporary = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=directory)
+            with os.fdopen(fd, "wb") as handle:
+                os.fchmod(handle.fileno(), 0o600)
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(temporary, self.path)
+            temporary = None
+            _fsync_directory(directory)
+        except OSError as exc:
+            message = f"{self.path}: cannot save the state: {exc.strerror or exc}"
+            raise StateSaveError(message) from exc
+        finally:
+            if temporary is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(temporary)
+
+    def close(self) -> None:
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)
+            self._lock_fd = None
+
+    def _lock(self) -> None:
+        lock_path = self.path.with_name(self.path.name + ".lock")
+        try:
+            fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:
+            message = f"{lock_path}: cannot open the lock file: {exc.strerror}"
+            raise StateError(message) from exc
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            holder = os.pread(fd, 32, 0).decode(errors="replace").strip()
+            os.close(fd)
+            if exc.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
+                message = f"{lock_path}: cannot lock: {exc.strerror}"
+                raise StateError(message) from exc
+            pid = f" (pid {holder})" if holder.isdigit() else ""
+            message = f"{self.path}: in use by another statusstream{pid}"
+            raise StateLockedError(message) from exc
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        self._lock_fd = fd
+
+
+def _fsync_directory(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

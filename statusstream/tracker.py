@@ -1,0 +1,161 @@
+"""What is new: a feed's updates compared with what its state says was already emitted.
+
+Identity (SPEC §3): an incident is keyed by feed + incident id; a structured update by
+status + time + its rank among the incident's updates with that status and time; an
+unstructured one by its normalised title and text. Pure: the caller writes the events and
+records them, so nothing unwritten is ever marked as emitted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from statusstream.events import Event
+from statusstream.model import Update
+from statusstream.state import FeedState, digest
+from statusstream.timeutil import rfc3339
+
+# A known feed in which this many incidents, and most of them, look new has rotated its ids.
+ROTATION_MIN_INCIDENTS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Keyed:
+    """An update with the digests it is recorded under."""
+
+    update: Update
+    incident_key: str
+    update_key: str
+    event_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Pending:
+    event: Event
+    incident_key: str
+    update_key: str
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """What to write, what to record without writing, and what the feed holds now."""
+
+    pending: tuple[Pending, ...]
+    silent: tuple[tuple[str, str], ...]
+    present: frozenset[str]
+    baseline: int | None  # incidents recorded silently on the first sight of the feed
+    rotated: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    name: str
+    url: str
+    provider: str
+
+
+def plan(
+    state: FeedState,
+    updates: Sequence[Update],
+    source: Source,
+    observed: datetime,
+    since: datetime | None,
+) -> Plan:
+    """Decide which updates to emit. `since` applies to a feed seen for the first time."""
+    keyed = list(key_updates(updates, source.url))
+    present = frozenset(item.incident_key for item in keyed)
+    if not state.baselined:
+        return _first_sight(keyed, present, source, observed, since)
+    unknown = {item.incident_key for item in keyed if not state.knows_incident(item.incident_key)}
+    rotated = (
+        len(state.incidents) >= ROTATION_MIN_INCIDENTS
+        and len(unknown) >= ROTATION_MIN_INCIDENTS
+        and len(unknown) * 2 > len(present)
+    )
+    if rotated:
+        silent = tuple((item.incident_key, item.update_key) for item in keyed)
+        return Plan((), silent, present, None, rotated=True)
+    fresh = [item for item in keyed if not state.knows(item.incident_key, item.update_key)]
+    started = {item.incident_key for item in keyed if state.knows_incident(item.incident_key)}
+    return Plan(_events(fresh, started, source, observed), (), present, None, rotated=False)
+
+
+def _first_sight(
+    keyed: list[Keyed],
+    present: frozenset[str],
+    source: Source,
+    observed: datetime,
+    since: datetime | None,
+) -> Plan:
+    if since is None:
+        silent = tuple((item.incident_key, item.update_key) for item in keyed)
+        return Plan((), silent, present, baseline=len(present), rotated=False)
+    wanted = [item for item in keyed if (item.update.time or observed) >= since]
+    wanted_ids = {id(item) for item in wanted}
+    older = [item for item in keyed if id(item) not in wanted_ids]
+    started = {item.incident_key for item in older}
+    silent = tuple((item.incident_key, item.update_key) for item in older)
+    return Plan(_events(wanted, started, source, observed), silent, present, None, rotated=False)
+
+
+def _events(
+    fresh: Iterable[Keyed], started: set[str], source: Source, observed: datetime
+) -> tuple[Pending, ...]:
+    """Events for the fresh updates, oldest first; an incident's first is `new`."""
+    ordered = sorted(fresh, key=lambda item: item.update.time or observed)
+    started = set(started)
+    pending = []
+    for item in ordered:
+        change = "update" if item.incident_key in started else "new"
+        started.add(item.incident_key)
+        pending.append(
+            Pending(to_event(item, change, source, observed), item.incident_key, item.update_key)
+        )
+    return tuple(pending)
+
+
+def to_event(item: Keyed, change: str, source: Source, observed: datetime) -> Event:
+    update = item.update
+    return Event(
+        id=item.event_id,
+        source=source.name,
+        feed=source.url,
+        provider=source.provider,
+        incident=update.incident,
+        title=update.title,
+        link=update.link,
+        kind=update.kind,
+        change=change,
+        status=update.status,
+        message=update.message,
+        components=update.components,
+        time=rfc3339(update.time or observed),
+        published=rfc3339(update.published) if update.published else None,
+        observed=rfc3339(observed),
+    )
+
+
+def key_updates(updates: Sequence[Update], feed_url: str) -> Iterable[Keyed]:
+    """Each update with its identity; rank counts earlier updates of one status and time."""
+    ranks: dict[tuple[str, str], int] = {}
+    for update in updates:
+        if update.structured:
+            when = rfc3339(update.time) if update.time else ""
+            slot = (update.incident, f"{update.status}\x1f{when}")
+            rank = ranks.get(slot, 0)
+            ranks[slot] = rank + 1
+            identity = f"{slot[1]}\x1f{rank}"
+        else:
+            identity = "text\x1f" + " ".join(f"{update.title}\n{update.message}".split())
+        scope = update.incident
+        if not scope.startswith(("http://", "https://")):
+            scope = f"{feed_url} {scope}"
+        yield Keyed(
+            update=update,
+            incident_key=digest(scope),
+            update_key=digest(identity),
+            event_id=hashlib.sha256(f"{scope}\x1f{identity}".encode()).hexdigest()[:24],
+        )
