@@ -172,15 +172,10 @@ class Runner:
         except FeedError as exc:
             self._failed(spec, feed, str(exc))
             return
-        feed.etag = fetched.etag or feed.etag
-        feed.last_modified = fetched.last_modified or feed.last_modified
-        self._dirty = True
-        if fetched.status == 304:
-            self.tally.not_modified += 1
-            self._recovered(spec, feed)
-            return
-        digest = body_digest(fetched.body)
-        if feed.baselined and digest == feed.body:
+        digest = body_digest(fetched.body) if fetched.status == 200 else None
+        if fetched.status == 304 or (feed.baselined and digest == feed.body):
+            if _refresh_validators(feed, fetched):
+                self._dirty = True
             self.tally.not_modified += 1
             self._recovered(spec, feed)
             return
@@ -195,7 +190,10 @@ class Runner:
             return
         name = spec.name or document.title or urlsplit(spec.url).hostname or spec.url
         source = tracker.Source(name=name, url=spec.url, provider=provider.name)
-        self._commit(spec, feed, source, updates, digest)
+        self._commit(spec, feed, source, updates)
+        # Only now, with every event written, may the body count as seen.
+        feed.body = digest
+        _refresh_validators(feed, fetched)
         self.tally.changed += 1
         self._recovered(spec, feed)
 
@@ -227,7 +225,6 @@ class Runner:
         feed: FeedState,
         source: tracker.Source,
         updates: list[Update],
-        digest: str,
     ) -> None:
         """Write the new events, recording each only after it was written; then the rest."""
         observed = utcnow()
@@ -235,12 +232,10 @@ class Runner:
         plan = tracker.plan(feed, updates, source, observed, since)
         for incident_key, update_key in plan.silent:
             feed.record(incident_key, update_key)
+        feed.baselined = True
         for pending in plan.pending:
             self.output.write(pending.event.to_json())
             feed.record(pending.incident_key, pending.update_key)
-        # Only now, with every event written, may the body count as seen.
-        feed.body = digest
-        feed.baselined = True
         feed.prune(set(plan.present), today())
         self._dirty = True
         if plan.baseline is not None:
@@ -280,9 +275,12 @@ class Runner:
 
     def _recovered(self, spec: FeedSpec, feed: FeedState) -> None:
         if feed.failing is None:
-            feed.failures = 0
+            if feed.failures:
+                feed.failures = 0
+                self._dirty = True
             return
         self.log.info(f"recovered after {feed.failures} failed polls", spec.name or spec.url)
+        self._dirty = True
         feed.failing = None
         feed.failures = 0
         self._health(spec, "feed_recovered", "recovered")
@@ -321,3 +319,11 @@ class Runner:
         if self.state_file is not None:
             self.state_file.save(self.state)
         self._dirty = False
+
+
+def _refresh_validators(feed: FeedState, fetched: Fetched) -> bool:
+    """Each validator on its own, as servers change one without the other; True if one changed."""
+    before = (feed.etag, feed.last_modified)
+    feed.etag = fetched.etag or feed.etag
+    feed.last_modified = fetched.last_modified or feed.last_modified
+    return before != (feed.etag, feed.last_modified)

@@ -70,10 +70,13 @@ def plan(
     if not state.baselined:
         return _first_sight(keyed, present, source, observed, since)
     unknown = {item.incident_key for item in keyed if not state.knows_incident(item.incident_key)}
+    # Ids rotated: most of the feed looks new *and* most of what it held last time vanished.
+    last_present = state.incidents.keys() - state.gone.keys()
     rotated = (
-        len(state.incidents) >= ROTATION_MIN_INCIDENTS
+        len(last_present) >= ROTATION_MIN_INCIDENTS
         and len(unknown) >= ROTATION_MIN_INCIDENTS
         and len(unknown) * 2 > len(present)
+        and len(last_present & present) * 2 < len(last_present)
     )
     if rotated:
         silent = tuple((item.incident_key, item.update_key) for item in keyed)

@@ -1,0 +1,281 @@
+"""End to end: the installed `statusstream` command against a real HTTP server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import jsonschema
+
+from statusstream.events import json_schema
+from tests.conftest import COMMAND, Cli, FeedServer
+from tests.feedgen import incident, statuspage_rss
+
+API_DOWN = incident(
+    "api1",
+    "API errors",
+    ("Investigating", "2025-11-03 14:32", "We are looking into API errors."),
+    ("Identified", "2025-11-03 14:50", "A bad deploy; rolling back."),
+)
+API_RESOLVED = incident(
+    "api1",
+    "API errors",
+    ("Investigating", "2025-11-03 14:32", "We are looking into API errors."),
+    ("Identified", "2025-11-03 14:50", "A bad deploy; rolling back."),
+    ("Resolved", "2025-11-03 15:10", "All good."),
+)
+OLD = incident("old1", "Old outage", ("Resolved", "2025-10-01 09:00", "Fixed long ago."))
+SCHEMA = jsonschema.Draft202012Validator(json_schema())
+
+
+def events(result_stdout: str) -> list[dict[str, object]]:
+    parsed = [json.loads(line) for line in result_stdout.splitlines()]
+    for event in parsed:
+        SCHEMA.validate(event)
+    return parsed
+
+
+def test_first_run_is_a_silent_baseline(server: FeedServer, cli: Cli) -> None:
+    """The first sight of a feed emits nothing and says how many incidents it recorded."""
+    url = server.serve("/a.rss", statuspage_rss([API_DOWN, OLD]))
+    result = cli.run("--once", cli.feeds(f"Example {url}"))
+    assert result.code == 0, result.stderr
+    assert result.stdout == ""
+    assert "2 incidents recorded as the baseline" in result.stderr
+    assert "1 feeds polled: 0 not modified, 1 changed, 0 failed; 0 events written" in result.stderr
+
+
+def test_second_run_sends_validators_and_gets_304(server: FeedServer, cli: Cli) -> None:
+    """Stored ETag and Last-Modified go back exactly as received; a 304 emits nothing."""
+    url = server.serve("/a.rss", statuspage_rss([API_DOWN]))
+    feeds = cli.feeds(url)
+    cli.run("--once", feeds)
+    first = server.hits("/a.rss")[0]
+    assert "if-none-match" not in first.headers
+    assert first.headers["user-agent"].startswith("statusstream/")
+    result = cli.run("--once", feeds)
+    assert result.code == 0
+    assert result.stdout == ""
+    second = server.hits("/a.rss")[1]
+    assert second.headers["if-none-match"].startswith('"')
+    assert second.headers["if-modified-since"].endswith("GMT")
+    assert "1 not modified" in result.stderr
+
+
+def test_new_updates_are_emitted_exactly_once(server: FeedServer, cli: Cli) -> None:
+    """An update added between runs is emitted once, as an `update` of its incident."""
+    url = server.serve("/a.rss", statuspage_rss([API_DOWN]))
+    feeds = cli.feeds(f"Example {url}")
+    cli.run("--once", feeds)
+    server.serve("/a.rss", statuspage_rss([API_RESOLVED]))
+    result = cli.run("--once", feeds)
+    assert result.code == 0, result.stderr
+    [event] = events(result.stdout)
+    assert event["status"] == "resolved"
+    assert event["change"] == "update"
+    assert event["time"] == "2025-11-03T15:10:00Z"
+    assert event["published"] == "2025-11-03T14:32:00Z"
+    assert event["message"] == "All good."
+    assert event["source"] == "Example"
+    assert event["incident"] == "https://status.example.test/incidents/api1"
+    assert cli.run("--once", feeds).stdout == ""
+    server.serve("/a.rss", statuspage_rss([API_RESOLVED]) + b"\n")  # same content, new bytes
+    assert cli.run("--once", feeds).stdout == ""
+
+
+def test_a_new_incident_is_new_then_updates(server: FeedServer, cli: Cli) -> None:
+    """A new incident's updates come oldest first, the first `new`, the rest `update`."""
+    url = server.serve("/a.rss", statuspage_rss([OLD]))
+    feeds = cli.feeds(url)
+    cli.run("--once", feeds)
+    server.serve("/a.rss", statuspage_rss([API_RESOLVED, OLD]))
+    found = events(cli.run("--once", feeds).stdout)
+    assert [(e["status"], e["change"]) for e in found] == [
+        ("investigating", "new"),
+        ("identified", "update"),
+        ("resolved", "update"),
+    ]
+    assert found[0]["source"] == "Example Status"  # the feed's own title
+    assert len({e["id"] for e in found}) == 3
+
+
+def test_since_all_emits_everything_on_first_sight(server: FeedServer, cli: Cli) -> None:
+    """`--since all` emits every update of a new feed, with keys in the SPEC order."""
+    url = server.serve("/a.rss", statuspage_rss([API_RESOLVED, OLD]))
+    result = cli.run("--once", "--since", "all", cli.feeds(url))
+    found = events(result.stdout)
+    assert len(found) == 4
+    assert list(found[0]) == [
+        "id", "source", "feed", "provider", "incident", "title", "link", "kind", "change",
+        "status", "message", "components", "time", "published", "observed",
+    ]  # fmt: skip
+    assert [e["time"] for e in found] == sorted(e["time"] for e in found)
+    assert found[0]["provider"] == "statuspage"
+
+
+def test_since_duration_uses_each_updates_own_time(server: FeedServer, cli: Cli) -> None:
+    """`--since 30d` on first sight emits only the updates of the last 30 days."""
+    recent = time.strftime("%Y-%m-%d %H:%M", time.gmtime(time.time() - 86400))
+    fresh = incident("new1", "Fresh", ("Investigating", recent, "Just now."))
+    url = server.serve("/a.rss", statuspage_rss([fresh, OLD]))
+    found = events(cli.run("--once", "--since", "30d", cli.feeds(url)).stdout)
+    assert [(e["title"], e["change"]) for e in found] == [("Fresh", "new")]
+
+
+def test_definitions_from_stdin(server: FeedServer, cli: Cli) -> None:
+    """Definitions piped on stdin (no argument, and `-`) are read."""
+    url = server.serve("/a.rss", statuspage_rss([API_DOWN]))
+    result = cli.run("--once", "--since", "all", input=f"Piped {url}\n")
+    assert {e["source"] for e in events(result.stdout)} == {"Piped"}
+    cli.state.unlink()
+    result = cli.run("--once", "--since", "all", "-", input=f"Dash {url}\n")
+    assert {e["source"] for e in events(result.stdout)} == {"Dash"}
+
+
+def test_partial_failure_exits_1_and_keeps_the_rest(server: FeedServer, cli: Cli) -> None:
+    """One failing feed: exit 1, the other feed's events written, state saved."""
+    good = server.serve("/good.rss", statuspage_rss([API_DOWN]))
+    missing = server.url("/missing.rss")
+    result = cli.run("--once", "--since", "all", cli.feeds(good, missing))
+    assert result.code == 1
+    assert len(events(result.stdout)) == 2
+    assert "HTTP 404" in result.stderr
+    assert "1 failed" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert good in json.loads(cli.state.read_text())["feeds"]
+
+
+def test_head_closing_stdout_is_quiet_and_loses_nothing(server: FeedServer, cli: Cli) -> None:
+    """`| head -1` ends with exit 0 and no traceback; what was not written comes next time."""
+    many = [
+        incident(f"i{n}", f"Incident {n}", ("Resolved", f"2025-11-{n:02d} 10:00", "x" * 10000))
+        for n in range(1, 29)
+    ]
+    url = server.serve("/a.rss", statuspage_rss(many))
+    feeds = cli.feeds(url)
+    with subprocess.Popen(
+        f"'{COMMAND}' --once --since all '{feeds}' | head -1",
+        shell=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**cli.env, "SHELLOPTS": "pipefail"},
+    ) as pipeline:
+        stdout, stderr = pipeline.communicate(timeout=60)
+    assert pipeline.returncode == 0, stderr
+    assert len(stdout.splitlines()) == 1
+    assert "Traceback" not in stderr
+    rest = events(cli.run("--once", feeds).stdout)
+    assert 0 < len(rest) < 28
+    assert rest[-1]["title"] == "Incident 28"
+
+
+def test_second_process_on_the_same_state_exits_75(server: FeedServer, cli: Cli) -> None:
+    """A second statusstream on a state file in use exits 75 naming the file and the pid."""
+    url = server.serve("/a.rss", statuspage_rss([API_DOWN]))
+    feeds = cli.feeds(url)
+    with cli.popen("--interval", "1h", feeds) as first:
+        try:
+            _wait_for(lambda: cli.state.exists())
+            result = cli.run("--once", feeds)
+            assert result.code == 75
+            assert str(cli.state) in result.stderr
+            assert f"pid {first.pid}" in result.stderr
+        finally:
+            first.send_signal(signal.SIGTERM)
+            first.communicate(timeout=30)
+
+
+def test_corrupt_state_exits_2_and_is_left_untouched(server: FeedServer, cli: Cli) -> None:
+    """An unparsable state file: exit 2, a message naming it, the bytes unchanged."""
+    url = server.serve("/a.rss", statuspage_rss([API_DOWN]))
+    cli.state.write_bytes(b'{"version": 1, "feeds": {"x": [')
+    result = cli.run("--once", cli.feeds(url))
+    assert result.code == 2
+    assert str(cli.state) in result.stderr
+    assert cli.state.read_bytes() == b'{"version": 1, "feeds": {"x": ['
+    assert server.requests == []
+
+
+def test_bad_definition_exits_2_before_any_request(server: FeedServer, cli: Cli) -> None:
+    """A bad line: `file:line: problem` on stderr, exit 2, no request made."""
+    url = server.serve("/a.rss", statuspage_rss([API_DOWN]))
+    feeds = cli.feeds(url, "", "ftp://example.test/feed.rss")
+    result = cli.run("--once", feeds)
+    assert result.code == 2
+    assert f"{feeds}:3: unsupported scheme 'ftp'" in result.stderr
+    assert server.requests == []
+    assert cli.run("--check", feeds).code == 2
+    assert cli.run("--check", cli.feeds(url)).code == 0
+
+
+def test_no_definitions_at_a_terminal_is_a_usage_error(cli: Cli) -> None:
+    """No FEEDS and stdin a terminal: exit 2 with a hint."""
+    primary, secondary = os.openpty()
+    try:
+        completed = subprocess.run(
+            [str(COMMAND), "--once"], stdin=secondary, capture_output=True, text=True, env=cli.env
+        )
+    finally:
+        os.close(primary)
+        os.close(secondary)
+    assert completed.returncode == 2
+    assert "no feed definitions" in completed.stderr
+
+
+def test_sigterm_in_continuous_mode_saves_and_exits_0(server: FeedServer, cli: Cli) -> None:
+    """Continuous mode: events flow, SIGTERM stops promptly with exit 0 and the state saved."""
+    url = server.serve("/a.rss", statuspage_rss([API_DOWN]))
+    with cli.popen("--since", "all", "--interval", "1h", cli.feeds(url)) as process:
+        assert process.stdout is not None
+        first = json.loads(process.stdout.readline())
+        assert first["status"] == "investigating"
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=10)
+    assert process.returncode == 0, stderr
+    assert "Traceback" not in stderr
+    assert url in json.loads(cli.state.read_text())["feeds"]
+    assert cli.run("--once", cli.feeds(url)).stdout == ""  # everything written was recorded
+
+
+def test_continuous_mode_polls_each_feed_on_its_timer(server: FeedServer, cli: Cli) -> None:
+    """A feed with interval=1s is polled again and its new update emitted while running."""
+    url = server.serve("/a.rss", statuspage_rss([API_DOWN]))
+    with cli.popen(cli.feeds(f"{url} interval=1s")) as process:
+        assert process.stdout is not None
+        _wait_for(lambda: len(server.hits("/a.rss")) >= 1)
+        server.serve("/a.rss", statuspage_rss([API_RESOLVED]))
+        event = json.loads(process.stdout.readline())
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=10)
+    assert event["status"] == "resolved"
+    assert process.returncode == 0
+
+
+def test_schema_option_prints_the_schema(cli: Cli) -> None:
+    """`--schema` prints a draft 2020-12 JSON Schema."""
+    result = cli.run("--schema")
+    schema = json.loads(result.stdout)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    assert schema["required"][0] == "id"
+
+
+def test_python_dash_m_runs(cli: Cli) -> None:
+    """`python -m statusstream --version` works."""
+    python = Path(COMMAND).with_name("python")
+    completed = subprocess.run(
+        [str(python), "-m", "statusstream", "--version"], capture_output=True, text=True
+    )
+    assert completed.returncode == 0
+    assert "statusstream" in completed.stdout
+
+
+def _wait_for(condition: object, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():  # type: ignore[operator]
+        assert time.monotonic() < deadline, "timed out waiting"
+        time.sleep(0.05)
