@@ -15,7 +15,8 @@ from statusstream.errors import DefinitionError, StatusStreamError, UsageError
 from statusstream.events import json_schema
 from statusstream.log import LEVELS, Log
 from statusstream.output import Output
-from statusstream.runner import ALL, Runner, Settings
+from statusstream.poller import ALL, Settings
+from statusstream.runner import Runner
 from statusstream.state import State, StateFile, default_path
 from statusstream.timeutil import parse_duration
 
@@ -83,11 +84,24 @@ class Since(Duration):
     help="On the first sight of a feed, also emit updates newer than this (or 'all').",
 )
 @click.option(
+    "--idle-interval",
+    type=Duration(),
+    help="How often a feed whose incidents are all resolved is polled "
+    "[default: twice --interval, at most 10m more than it].",
+)
+@click.option(
     "--concurrency",
     type=click.IntRange(1, 1000),
     default=16,
     show_default=True,
-    help="Most requests in flight, overall and per host.",
+    help="Most requests in flight.",
+)
+@click.option(
+    "--per-host",
+    type=click.IntRange(1, 1000),
+    default=8,
+    show_default=True,
+    help="Most requests in flight to one host.",
 )
 @click.option(
     "--timeout",
@@ -118,7 +132,9 @@ def cli(
     state_path: Path | None,
     no_state: bool,
     since: float | None,
+    idle_interval: float | None,
     concurrency: int,
+    per_host: int,
     timeout: float,
     schema: bool,
     check: bool,
@@ -145,8 +161,10 @@ def cli(
             settings=Settings(
                 once=once,
                 interval=interval,
+                idle=idle_interval,
                 timeout=timeout,
                 concurrency=concurrency,
+                per_host=per_host,
                 since=since,
                 health=health,
             ),
@@ -205,8 +223,8 @@ def _main(
         try:
             trio.run(runner.run, specs, restrict_keyboard_interrupt_to_checkpoints=True)
         finally:
-            if settings.once and not quiet:
-                log.info(runner.tally.summary(runner.output.written))
+            if settings.once and not quiet and runner.poller is not None:
+                log.info(runner.poller.tally.summary(runner.output.written))
     finally:
         if state_file is not None:
             state_file.close()
@@ -215,7 +233,8 @@ def _main(
     if runner.interrupted is not None:
         log.info(f"stopped by {signal.Signals(runner.interrupted).name}; state saved")
         return 0
-    return 1 if settings.once and runner.tally.failed else 0
+    failed = runner.poller is not None and runner.poller.tally.failed
+    return 1 if settings.once and failed else 0
 
 
 def _read(name: str) -> str:

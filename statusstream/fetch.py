@@ -39,9 +39,12 @@ class Fetched:
     max_age: float | None
 
 
-def make_client(concurrency: int) -> httpx2.AsyncClient:
+def make_client(
+    concurrency: int, transport: httpx2.AsyncBaseTransport | None = None
+) -> httpx2.AsyncClient:
     """The one client all feeds share: connection reuse, redirects, proxies from the environment."""
     return httpx2.AsyncClient(
+        transport=transport,
         headers={"User-Agent": USER_AGENT, "Accept": _ACCEPT},
         follow_redirects=True,
         max_redirects=MAX_REDIRECTS,

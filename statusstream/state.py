@@ -59,7 +59,9 @@ class FeedState:
     gone: dict[str, int] = field(default_factory=dict)
     failures: int = 0
     failing: str | None = None
-    retry_at: float | None = None
+    retry_at: float | None = None  # epoch seconds before which the server asked not to come back
+    quiet: bool = False  # every incident in the feed is resolved: it may be polled less often
+    ttl: float | None = None  # seconds, from the feed's own <ttl>
 
     def knows_incident(self, incident: str) -> bool:
         return incident in self.incidents
@@ -95,7 +97,7 @@ class FeedState:
 
     def to_json(self) -> dict[str, Any]:
         record: dict[str, Any] = {}
-        for name in ("etag", "last_modified", "body", "failing", "retry_at"):
+        for name in ("etag", "last_modified", "body", "failing", "retry_at", "ttl"):
             value = getattr(self, name)
             if value is not None:
                 record[name] = value
@@ -103,6 +105,8 @@ class FeedState:
             record["baselined"] = True
         if self.failures:
             record["failures"] = self.failures
+        if self.quiet:
+            record["quiet"] = True
         if self.incidents:
             record["incidents"] = self.incidents
         if self.gone:
@@ -121,6 +125,8 @@ class FeedState:
             failures=int(record.get("failures", 0)),
             failing=_optional(record, "failing", str),
             retry_at=_optional(record, "retry_at", float),
+            quiet=bool(record.get("quiet", False)),
+            ttl=_optional(record, "ttl", float),
         )
 
 
