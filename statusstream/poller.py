@@ -251,7 +251,8 @@ class Poller:
 
 
 def _name(spec: FeedSpec) -> str:
-    return spec.name or urlsplit(spec.url).hostname or spec.url
+    """The name in diagnostics: the defined one, else the URL (hosts are often shared)."""
+    return spec.name or spec.url
 
 
 def _all_closed(updates: list[Update]) -> bool:

@@ -279,3 +279,15 @@ def _wait_for(condition: object, timeout: float = 20) -> None:
     while not condition():  # type: ignore[operator]
         assert time.monotonic() < deadline, "timed out waiting"
         time.sleep(0.05)
+
+
+def test_json_log_format(server: FeedServer, cli: Cli) -> None:
+    """`--log-format json`: every stderr line is a JSON object with level, feed and message."""
+    good = server.serve("/good.rss", statuspage_rss([API_DOWN]))
+    result = cli.run("--once", "--log-format", "json", cli.feeds(f"Good {good}", server.url("/x")))
+    records = [json.loads(line) for line in result.stderr.splitlines()]
+    assert {record["level"] for record in records} == {"info", "error"}
+    assert all(list(record) == ["level", "feed", "message"] for record in records)
+    failing = next(record for record in records if record["level"] == "error")
+    assert "HTTP 404" in failing["message"]
+    assert failing["feed"] == server.url("/x")
