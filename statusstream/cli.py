@@ -48,6 +48,20 @@ class Duration(click.ParamType):  # type: ignore[type-arg]
             self.fail(str(exc), param, ctx)
 
 
+class Shard(click.ParamType):  # type: ignore[type-arg]
+    name = "K/N"
+
+    def convert(
+        self, value: object, param: click.Parameter | None, ctx: click.Context | None
+    ) -> tuple[int, int]:
+        if isinstance(value, tuple):
+            return value
+        shard, slash, shards = str(value).partition("/")
+        if slash and shard.isdigit() and shards.isdigit() and 1 <= int(shard) <= int(shards):
+            return int(shard), int(shards)
+        self.fail(f"{value!r} is not K/N with 1 <= K <= N (for example 2/3)", param, ctx)
+
+
 class Since(Duration):
     name = "duration|all"
 
@@ -110,7 +124,18 @@ class Since(Duration):
     show_default=True,
     help="Deadline for each request.",
 )
+@click.option(
+    "--shard",
+    type=Shard(),
+    help="Poll only the feeds whose URL hashes to shard K of N (stable across machines).",
+)
+@click.option(
+    "--json", "json_lines", is_flag=True, help="JSON Lines even when stdout is a terminal."
+)
 @click.option("--schema", is_flag=True, help="Print the JSON Schema of the output events and exit.")
+@click.option(
+    "--export-opml", is_flag=True, help="Print the feeds (after --shard) as OPML and exit."
+)
 @click.option(
     "--check", is_flag=True, help="Validate the feed definitions and exit 0 or 2; no network."
 )
@@ -124,7 +149,9 @@ class Since(Duration):
     show_default=True,
     help="Format of the diagnostics on stderr.",
 )
-@click.version_option(__version__, prog_name="statusstream")
+@click.option(
+    "--version", is_flag=True, help="Show the version (with -v, its dependencies') and exit."
+)
 def cli(
     definitions: tuple[str, ...],
     once: bool,
@@ -136,12 +163,16 @@ def cli(
     concurrency: int,
     per_host: int,
     timeout: float,
+    shard: tuple[int, int] | None,
+    json_lines: bool,
     schema: bool,
+    export_opml: bool,
     check: bool,
     health: bool,
     verbose: bool,
     quiet: bool,
     log_format: str,
+    version: bool,
 ) -> None:
     """Follow status pages; write each new incident update to stdout as a JSON line.
 
@@ -150,6 +181,9 @@ def cli(
     """
     level = LEVELS["debug"] if verbose else LEVELS["warning"] if quiet else LEVELS["info"]
     log = Log(level=level, json_format=log_format == "json")
+    if version:
+        click.echo(_version(verbose))
+        return
     if schema:
         click.echo(json.dumps(json_schema(), indent=2))
         return
@@ -158,6 +192,8 @@ def cli(
             log,
             definitions,
             check=check,
+            export_opml=export_opml,
+            shard=shard,
             settings=Settings(
                 once=once,
                 interval=interval,
@@ -167,6 +203,8 @@ def cli(
                 per_host=per_host,
                 since=since,
                 health=health,
+                human=not json_lines and sys.stdout.isatty(),
+                progress=once and not quiet and sys.stderr.isatty(),
             ),
             state_path=None if no_state else state_path or default_path(),
             quiet=quiet,
@@ -185,6 +223,8 @@ def _main(
     definitions: tuple[str, ...],
     *,
     check: bool,
+    export_opml: bool,
+    shard: tuple[int, int] | None,
     settings: Settings,
     state_path: Path | None,
     quiet: bool,
@@ -206,14 +246,19 @@ def _main(
         loaded = feeds.load(sources)
         for warning in loaded.warnings:
             log.warning(warning)
-        return loaded.feeds
+        if shard is None:
+            return loaded.feeds
+        return tuple(spec for spec in loaded.feeds if feeds.in_shard(spec.url, *shard))
 
     specs = load()
+    if export_opml:
+        click.echo(feeds.to_opml(specs), nl=False)
+        return 0
     if check:
         if not quiet:
             log.info(f"{len(specs)} feeds defined, no problems")
         return 0
-    if not specs:
+    if not specs and shard is None:
         message = f"no feeds defined in {', '.join(definitions)}"
         raise UsageError(message)
     state_file = StateFile(state_path) if state_path is not None else None
@@ -248,6 +293,20 @@ def _read(name: str) -> str:
     except UnicodeDecodeError as exc:
         message = f"{name}: not UTF-8 text (byte {data[exc.start]:#04x} at offset {exc.start})"
         raise DefinitionError(message) from exc
+
+
+def _version(verbose: bool) -> str:
+    lines = [f"statusstream {__version__}"]
+    if verbose:
+        from importlib.metadata import PackageNotFoundError, version
+
+        for package in ("trio", "httpx2", "feedparser", "click", "brotli"):
+            try:
+                lines.append(f"  {package} {version(package)}")
+            except PackageNotFoundError:
+                lines.append(f"  {package} (not installed)")
+        lines.append(f"  python {sys.version.split()[0]}")
+    return "\n".join(lines)
 
 
 def main() -> None:

@@ -37,6 +37,13 @@ class Event:
         record["components"] = list(self.components)
         return json.dumps(record, ensure_ascii=False, separators=(",", ":"))
 
+    def to_text(self) -> str:
+        """One readable line for a terminal: time, source, status, title, components."""
+        when = self.time.replace("T", " ").removesuffix(":00Z") + "Z"
+        status = self.status or self.change.replace("_", " ")
+        components = f" [{', '.join(self.components)}]" if self.components else ""
+        return f"{when}  {self.source}  {status.upper()}  {self.title}{components}"
+
 
 _FIELD_NAMES = tuple(field.name for field in fields(Event))
 

@@ -9,6 +9,7 @@ Internal https://status.example.com/feed.rss header="Authorization: Bearer $TOKE
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import shlex
@@ -216,3 +217,22 @@ def _parse_opml(origin: str, text: str, problems: list[str]) -> list[FeedSpec]:
         name = clean(outline.get("title") or outline.get("text") or "") or None
         specs.append(FeedSpec(url=url.strip(), name=name, origin=where))
     return specs
+
+
+def in_shard(url: str, shard: int, shards: int) -> bool:
+    """Whether `url` belongs to shard `shard` of `shards` (1-based): the same on every machine."""
+    value = int.from_bytes(hashlib.sha256(url.encode()).digest()[:8], "big")
+    return value % shards == shard - 1
+
+
+def to_opml(specs: Iterable[FeedSpec], title: str = "statusstream feeds") -> str:
+    """The feeds as an OPML 2.0 subscription list (names and URLs; options and secrets stay out)."""
+    root = ElementTree.Element("opml", version="2.0")
+    head = ElementTree.SubElement(root, "head")
+    ElementTree.SubElement(head, "title").text = title
+    body = ElementTree.SubElement(root, "body")
+    for spec in specs:
+        name = spec.name or spec.url
+        ElementTree.SubElement(body, "outline", type="rss", text=name, title=name, xmlUrl=spec.url)
+    ElementTree.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ElementTree.tostring(root, "unicode") + "\n"

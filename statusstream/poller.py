@@ -43,6 +43,8 @@ class Settings:
     per_host: int = 8
     since: float | None = None  # seconds, ALL, or None for a silent baseline
     health: bool = False
+    human: bool = False  # one readable line per event instead of JSON (a terminal)
+    progress: bool = False  # `--once` shows "done/total" on stderr, a terminal
     max_body: int = DEFAULT_MAX_BODY
 
 
@@ -155,7 +157,7 @@ class Poller:
         feed.baselined = True
         self._mark_changed()
         for pending in plan.pending:
-            self.output.write(pending.event.to_json())
+            self._emit(pending.event)
             feed.record(pending.incident_key, pending.update_key)
         feed.prune(set(plan.present), today())
         if plan.baseline is not None:
@@ -247,7 +249,15 @@ class Poller:
             published=None,
             observed=now,
         )
-        self.output.write(event.to_json())
+        self._emit(event)
+
+    def _emit(self, event: Event) -> None:
+        if not self.settings.human:
+            self.output.write(event.to_json())
+        elif self.settings.progress:  # wipe the progress line the event would run into
+            self.output.write("\r\x1b[K" + event.to_text())
+        else:
+            self.output.write(event.to_text())
 
 
 def _name(spec: FeedSpec) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 import signal
+import sys
 from collections.abc import Callable
 
 import httpx2
@@ -74,11 +75,24 @@ class Runner:
         self, poller: Poller, feeds: tuple[FeedSpec, ...], stop: trio.CancelScope
     ) -> None:
         async with trio.open_nursery() as polls:
+            if self.settings.progress:
+                polls.start_soon(self._show_progress, poller, len(feeds))
             for spec in feeds:
                 if wait := poller.deferred(spec):
                     poller.skip(spec, wait)
                 else:
                     polls.start_soon(self._poll, poller, spec, stop)
+
+    async def _show_progress(self, poller: Poller, total: int) -> None:
+        tally = poller.tally
+        while True:
+            done = tally.not_modified + tally.changed + tally.failed
+            sys.stderr.write(f"\rstatusstream: {done}/{total} feeds\x1b[K")
+            sys.stderr.flush()
+            if done >= total:
+                sys.stderr.write("\r\x1b[K")
+                return
+            await trio.sleep(0.25)
 
     async def _poll(self, poller: Poller, spec: FeedSpec, stop: trio.CancelScope) -> Polled:
         """Poll; an error that ends the whole run (stdout closed, ...) cancels everything."""

@@ -42,6 +42,7 @@ class FeedServer:
     def __init__(self) -> None:
         self.routes: dict[str, Route] = {}
         self.requests: list[Seen] = []
+        self.posts: list[bytes] = []  # bodies POSTed to any path (a webhook's receiver)
         self._modified: dict[str, float] = {}
         server = self
 
@@ -68,6 +69,11 @@ class FeedServer:
                         self._send(304, b"", headers)
                         return
                 self._send(route.status, route.body, headers)
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length", "0"))
+                server.posts.append(self.rfile.read(length))
+                self._send(200, b"ok", {"Content-Type": "text/plain"})
 
             def _send(self, status: int, body: bytes, headers: dict[str, str]) -> None:
                 self.send_response(status)
