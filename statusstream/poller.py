@@ -17,8 +17,7 @@ from urllib.parse import urlsplit
 import httpx2
 import trio
 
-from statusstream import providers, tracker
-from statusstream.document import parse_document
+from statusstream import tracker
 from statusstream.errors import FeedError
 from statusstream.events import Event
 from statusstream.feeds import FeedSpec
@@ -27,6 +26,7 @@ from statusstream.log import Log
 from statusstream.model import Update
 from statusstream.output import Output
 from statusstream.pacing import CLOSED_STATUSES
+from statusstream.parsing import parse_feed
 from statusstream.state import FeedState, State, body_digest, today
 from statusstream.timeutil import rfc3339, utcnow
 
@@ -106,21 +106,17 @@ class Poller:
             self._recovered(spec, feed)
             return Polled(ok=True, max_age=fetched.max_age)
         try:
-            document = parse_document(fetched.body)
-            provider = (
-                providers.by_name(spec.provider) if spec.provider else providers.detect(document)
-            )
-            updates = provider.extract(document)
+            parsed = parse_feed(fetched.body, spec.provider)
         except FeedError as exc:
             self._failed(spec, feed, str(exc), None)
             return Polled(ok=False)
-        name = spec.name or document.title or urlsplit(spec.url).hostname or spec.url
-        source = tracker.Source(name=name, url=spec.url, provider=provider.name)
-        self._commit(feed, source, updates)
+        name = spec.name or parsed.title or urlsplit(spec.url).hostname or spec.url
+        source = tracker.Source(name=name, url=spec.url, provider=parsed.provider)
+        self._commit(feed, source, parsed.updates)
         # Only now, with every event written, may the body and its validators count as seen.
         feed.body = digest
-        feed.ttl = document.ttl_minutes * 60.0 if document.ttl_minutes else None
-        feed.quiet = _all_closed(updates)
+        feed.ttl = parsed.ttl_minutes * 60.0 if parsed.ttl_minutes else None
+        feed.quiet = _all_closed(parsed.updates)
         _refresh_validators(feed, fetched)
         self.tally.changed += 1
         self._recovered(spec, feed)
