@@ -110,6 +110,9 @@ class Poller:
         except FeedError as exc:
             self._failed(spec, feed, str(exc), None)
             return Polled(ok=False)
+        except Exception as exc:  # a parser bug must cost one feed, not the run
+            self._failed(spec, feed, f"cannot read this feed ({type(exc).__name__}: {exc})", None)
+            return Polled(ok=False)
         name = spec.name or parsed.title or urlsplit(spec.url).hostname or spec.url
         source = tracker.Source(name=name, url=spec.url, provider=parsed.provider)
         self._commit(feed, source, parsed.updates)
