@@ -6,6 +6,7 @@ import json
 import signal
 import sys
 from pathlib import Path
+from typing import TextIO
 
 import click
 import trio
@@ -132,6 +133,11 @@ class Since(Duration):
 @click.option(
     "--json", "json_lines", is_flag=True, help="JSON Lines even when stdout is a terminal."
 )
+@click.option(
+    "--catalog",
+    is_flag=True,
+    help="Print the built-in catalog of status pages as a feeds file and exit.",
+)
 @click.option("--schema", is_flag=True, help="Print the JSON Schema of the output events and exit.")
 @click.option(
     "--export-opml", is_flag=True, help="Print the feeds (after --shard) as OPML and exit."
@@ -165,6 +171,7 @@ def cli(
     timeout: float,
     shard: tuple[int, int] | None,
     json_lines: bool,
+    catalog: bool,
     schema: bool,
     export_opml: bool,
     check: bool,
@@ -187,6 +194,11 @@ def cli(
     if schema:
         click.echo(json.dumps(json_schema(), indent=2))
         return
+    if catalog:
+        from statusstream.catalog import as_feeds_text
+
+        click.echo(as_feeds_text(), nl=False)
+        return
     try:
         code = _main(
             log,
@@ -203,8 +215,8 @@ def cli(
                 per_host=per_host,
                 since=since,
                 health=health,
-                human=not json_lines and sys.stdout.isatty(),
-                progress=once and not quiet and sys.stderr.isatty(),
+                human=not json_lines and _is_terminal(sys.stdout),
+                progress=once and not quiet and _is_terminal(sys.stderr),
             ),
             state_path=None if no_state else state_path or default_path(),
             quiet=quiet,
@@ -230,7 +242,7 @@ def _main(
     quiet: bool,
 ) -> int:
     if not definitions:
-        if sys.stdin.isatty():
+        if _is_terminal(sys.stdin):
             message = (
                 "no feed definitions: give a file, or pipe them in "
                 "(statusstream --once feeds.txt, or: echo URL | statusstream --once)"
@@ -293,6 +305,11 @@ def _read(name: str) -> str:
     except UnicodeDecodeError as exc:
         message = f"{name}: not UTF-8 text (byte {data[exc.start]:#04x} at offset {exc.start})"
         raise DefinitionError(message) from exc
+
+
+def _is_terminal(stream: TextIO | None) -> bool:
+    """A closed descriptor (`>&-`) leaves the stream None: not a terminal."""
+    return stream is not None and stream.isatty()
 
 
 def _version(verbose: bool) -> str:

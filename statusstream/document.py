@@ -1,35 +1,85 @@
-"""Feed bytes -> `Document`. feedparser does the parsing; it is never given a URL to fetch."""
+"""Feed bytes -> `Document`, read by `fastxml` or by feedparser (never given a URL to fetch).
+
+Most feeds are plain RSS 2.0 or Atom 1.0: `fastxml` reads those with expat ten times faster,
+field for field as feedparser would, and hands back to feedparser whatever it is not sure of.
+
+What a server may send is not trusted to be sane: `fastxml` declines any DTD, feedparser
+drops DTDs (so no entity expansion, "billion laughs" included), and neither resolves
+external entities; on top of
+that, a document that ends early is an error rather than a source of half items, item
+dates outside `YEARS` count as missing, exact duplicate items count once, and a document
+yields at most `MAX_ITEMS` items (the newest), which bounds the state kept for a feed.
+"""
 
 from __future__ import annotations
 
 import calendar
+import io
 import time
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from statusstream.errors import FeedError
 from statusstream.model import Document, Item
 from statusstream.text import clean
 
+if TYPE_CHECKING:
+    from statusstream import fastxml
+
+MAX_ITEMS = 500
+YEARS = range(1970, 3000)  # item dates outside these years are nonsense, read as no date
+MAX_TTL_MINUTES = 7 * 24 * 60
+# expat's words for a document that stops before its end
+_TRUNCATED = ("no element found", "unclosed token")
+
 
 def parse_document(body: bytes) -> Document:
-    """Parse an RSS or Atom document; `FeedError` when it is neither."""
+    """Parse an RSS or Atom document; `FeedError` with a one-line reason when it is not one."""
+    if not body.strip():
+        message = "empty body, not an RSS or Atom feed"
+        raise FeedError(message)
+    from statusstream import fastxml  # deferred, as feedparser is: a warm run parses nothing
+
+    fast = fastxml.read(body)
+    if fast is not None:
+        return Document(
+            title=clean(fast.title or ""),
+            link=fast.link,
+            generator=fast.generator,
+            ttl_minutes=_ttl(fast.ttl),
+            items=_newest(tuple(dict.fromkeys(_fast_item(entry) for entry in fast.entries))),
+        )
+    return parse_with_feedparser(body)
+
+
+def parse_with_feedparser(body: bytes) -> Document:
+    """`parse_document` by feedparser alone, for the documents `fastxml` declines."""
     import feedparser  # deferred: a run whose feeds all answer 304 never needs it
 
-    # Sanitising is pointless work here: every string is reduced to plain text later.
-    parsed = feedparser.parse(body, sanitize_html=False, resolve_relative_uris=False)
+    if not body.strip():
+        message = "empty body, not an RSS or Atom feed"
+        raise FeedError(message)
+    # Sanitising is pointless work here: every string is reduced to plain text later. A
+    # stream, because feedparser reads bytes that name an existing file from that file.
+    parsed = feedparser.parse(io.BytesIO(body), sanitize_html=False, resolve_relative_uris=False)
+    reason = parsed.get("bozo_exception")
     if not parsed.get("version"):
-        reason = parsed.get("bozo_exception")
+        if b"<html" in body[:4096].lower():
+            message = "an HTML page, not an RSS or Atom feed"
+            raise FeedError(message)
         detail = f" ({clean(str(reason))[:120]})" if reason else ""
         message = f"not an RSS or Atom feed{detail}"
+        raise FeedError(message)
+    if reason is not None and getattr(reason, "getMessage", lambda: "")() in _TRUNCATED:
+        message = f"the document ends early, cut off? ({clean(str(reason))[:120]})"
         raise FeedError(message)
     channel = parsed.get("feed", {})
     return Document(
         title=clean(channel.get("title", "")),
         link=channel.get("link"),
         generator=channel.get("generator"),
-        ttl_minutes=_int_or_none(channel.get("ttl")),
-        items=tuple(_item(entry) for entry in parsed.get("entries", [])),
+        ttl_minutes=_ttl(channel.get("ttl")),
+        items=_newest(tuple(dict.fromkeys(_item(entry) for entry in parsed.get("entries", [])))),
     )
 
 
@@ -43,23 +93,57 @@ def _item(entry: Any) -> Item:
         title=entry.get("title", ""),
         link=entry.get("link") or None,
         published=_datetime(entry.get("published_parsed")),
-        updated=_datetime(entry.get("updated_parsed")),
-        date_text=entry.get("published") or entry.get("updated"),
+        # What feedparser's `updated_parsed` gives, without its deprecation warning.
+        updated=_datetime(dict.get(entry, "updated_parsed") or entry.get("published_parsed")),
+        date_text=entry.get("published") or dict.get(entry, "updated"),
         html=html,
     )
+
+
+def _fast_item(entry: fastxml.Entry) -> Item:
+    """The `Item` that `_item` makes of the entry feedparser would give."""
+    return Item(
+        id=entry.id or None,
+        title=entry.title,
+        link=entry.link or None,
+        published=_plausible(entry.published_at),
+        updated=_plausible(entry.updated_at or entry.published_at),
+        date_text=entry.published or entry.updated,
+        html=entry.content or entry.summary or "",
+    )
+
+
+def _newest(items: tuple[Item, ...]) -> tuple[Item, ...]:
+    """At most `MAX_ITEMS` items, the newest by date (undated ones last), in document order."""
+    if len(items) <= MAX_ITEMS:
+        return items
+    oldest = datetime.min.replace(tzinfo=UTC)
+    ranked = sorted(
+        range(len(items)),
+        key=lambda index: items[index].updated or items[index].published or oldest,
+        reverse=True,
+    )
+    return tuple(items[index] for index in sorted(ranked[:MAX_ITEMS]))
 
 
 def _datetime(value: time.struct_time | None) -> datetime | None:
     if value is None:
         return None
     try:
-        return datetime.fromtimestamp(calendar.timegm(value), UTC)
+        moment = datetime.fromtimestamp(calendar.timegm(value), UTC)
     except (OverflowError, ValueError, OSError):
         return None
+    return _plausible(moment)
 
 
-def _int_or_none(value: object) -> int | None:
+def _plausible(moment: datetime | None) -> datetime | None:
+    return moment if moment is not None and moment.year in YEARS else None
+
+
+def _ttl(value: object) -> int | None:
+    """RSS `<ttl>` in minutes, when it is a sensible number of them."""
     try:
-        return int(str(value).strip())
+        minutes = int(str(value).strip())
     except ValueError:
         return None
+    return minutes if 0 < minutes <= MAX_TTL_MINUTES else None

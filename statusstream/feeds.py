@@ -9,6 +9,7 @@ Internal https://status.example.com/feed.rss header="Authorization: Bearer $TOKE
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import os
 import re
@@ -16,12 +17,16 @@ import shlex
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
+from typing import TYPE_CHECKING
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from statusstream import providers
 from statusstream.errors import DefinitionError
-from statusstream.text import clean
+from statusstream.text import clean, has_control
 from statusstream.timeutil import parse_duration
+
+if TYPE_CHECKING:
+    from statusstream import catalog
 
 _URL_LIKE = re.compile(
     r"^(?:[A-Za-z][A-Za-z0-9+.-]*://|(?:javascript|data|file|mailto|about|vbscript):)",
@@ -31,6 +36,8 @@ _VARIABLE = re.compile(
     r"\$(?:\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)\}|(?P<plain>[A-Za-z_][A-Za-z0-9_]*))"
 )
 _HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+_HEADER_VALUE = re.compile(r"^[\t\x20-\x7e]*$")  # what every HTTP stack sends as it is
+_USERINFO = re.compile(r"(//)[^/?#@]*@")
 OPTIONS = ("interval", "timeout", "header", "provider")
 
 
@@ -81,7 +88,7 @@ def _parse_lines(origin: str, text: str, problems: list[str]) -> list[FeedSpec]:
     for number, line in enumerate(text.splitlines(), 1):
         where = f"{origin}:{number}"
         try:
-            spec = parse_line(line, where)
+            spec = parse_line(line.removeprefix("\ufeff"), where)
         except ValueError as exc:
             problems.append(f"{where}: {exc}")
             continue
@@ -100,15 +107,31 @@ def parse_line(line: str, origin: str = "") -> FeedSpec | None:
     if not tokens:
         return None
     position = next((i for i, token in enumerate(tokens) if _URL_LIKE.match(token)), None)
-    if position is None:
-        message = f"no feed URL in {clean(line)[:80]!r} (expected: [NAME] URL [key=value ...])"
-        raise ValueError(message)
-    url = check_url(tokens[position])
-    name = clean(" ".join(tokens[:position])) or None
+    title = None
+    if position is None:  # perhaps `NAME [key=value ...]` for a catalog entry
+        entry = _catalog_entry(tokens)
+        if entry is None:
+            shown = _shown(line.partition("header=")[0])  # header values are secrets
+            message = f"no feed URL in {shown!r} (expected: [NAME] URL [key=value ...])"
+            raise ValueError(message + _catalog_hint(tokens))
+        known = entry.provider in providers.NAMES
+        title, position = entry.title, 0
+        tokens = [entry.url, *([f"provider={entry.provider}"] if known else []), *tokens[1:]]
+    for token in tokens[:position]:
+        key, equals, _ = token.partition("=")
+        if equals and key in OPTIONS:  # not a name: `header=` before the URL holds a secret
+            message = f"{key}= before the URL (expected: [NAME] URL [key=value ...])"
+            raise ValueError(message)
+    url, credentials = split_credentials(check_url(tokens[position]))
+    name = title or clean(" ".join(tokens[:position])) or None
     options: dict[str, object] = {}
     headers: list[tuple[str, str]] = []
     for token in tokens[position + 1 :]:
         key, equals, value = token.partition("=")
+        if headers and (not equals or key not in OPTIONS):
+            # Perhaps the rest of an unquoted header value (`Bearer abc==`): a secret.
+            message = 'unexpected text after a header= option (quote it: header="Name: value")'
+            raise ValueError(message)
         if not equals:
             message = f"unexpected {clean(token)[:40]!r} after the URL (options are key=value)"
             raise ValueError(message)
@@ -124,6 +147,11 @@ def parse_line(line: str, origin: str = "") -> FeedSpec | None:
         else:
             message = f"unknown option {key!r} (known: {', '.join(OPTIONS)})"
             raise ValueError(message)
+    if credentials is not None:
+        if any(header.lower() == "authorization" for header, _ in headers):
+            message = "credentials in the URL and an Authorization header: keep one"
+            raise ValueError(message)
+        headers.append(("Authorization", credentials))
     return FeedSpec(
         url=url,
         name=name,
@@ -135,25 +163,77 @@ def parse_line(line: str, origin: str = "") -> FeedSpec | None:
     )
 
 
+def _bare_word(tokens: list[str]) -> bool:
+    """Whether the tokens are `WORD [key=value ...]`: the form of a catalog name."""
+    return "=" not in tokens[0] and all("=" in token for token in tokens[1:])
+
+
+def _catalog_entry(tokens: list[str]) -> catalog.Entry | None:
+    """The catalog entry that a line of a bare word (and options) stands for, if any."""
+    if not _bare_word(tokens):
+        return None
+    from statusstream import catalog  # read only for a line without a URL
+
+    return catalog.lookup(tokens[0])
+
+
+def _catalog_hint(tokens: list[str]) -> str:
+    """`; did you mean 'stripe' from the catalog?` for a near miss, else ''."""
+    if not _bare_word(tokens):
+        return ""
+    from statusstream import catalog
+
+    close = " or ".join(repr(name) for name in catalog.close_names(tokens[0]))
+    return f"; did you mean {close} from the catalog?" if close else ""
+
+
 def check_url(url: str) -> str:
-    """Only absolute http and https URLs with a host."""
-    parts = urlsplit(url)
+    """Only absolute http and https URLs with a host, and nothing that could drive a terminal."""
+    try:
+        parts = urlsplit(url)
+    except ValueError as exc:  # an unclosed `[` of an IPv6 address, ...
+        message = f"invalid URL {_shown(url)!r}: {exc}"
+        raise ValueError(message) from None
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https"):
-        message = f"unsupported scheme {scheme!r} in {clean(url)[:80]!r} (only http and https)"
+        message = (
+            f"unsupported scheme {clean(scheme)[:20]!r} in {_shown(url)!r} (only http and https)"
+        )
         raise ValueError(message)
     if not parts.hostname:
-        message = f"no host in {clean(url)[:80]!r}"
+        message = f"no host in {_shown(url)!r}"
         raise ValueError(message)
-    if any(ord(char) < 33 or ord(char) == 127 for char in url):
-        message = f"white space or control characters in {clean(url)[:80]!r}"
+    if any(ord(char) < 33 or ord(char) == 127 for char in url) or has_control(url):
+        message = f"white space or control characters in {_shown(url)!r}"
         raise ValueError(message)
     try:
-        parts.port  # noqa: B018 - raises on a bad port
+        port = parts.port
     except ValueError:
-        message = f"bad port in {clean(url)[:80]!r}"
-        raise ValueError(message) from None
+        port = 0
+    if port == 0:
+        message = f"bad port in {_shown(url)!r}"
+        raise ValueError(message)
     return url
+
+
+def split_credentials(url: str) -> tuple[str, str | None]:
+    """`https://user:pass@host/x` -> (`https://host/x`, a Basic `Authorization` value).
+
+    Credentials in a URL are secrets like header values: the feed's URL, which appears in the
+    output, the logs and the state file, is the one without them.
+    """
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url, None
+    userinfo, _, host = parts.netloc.rpartition("@")
+    user, _, password = userinfo.partition(":")
+    token = base64.b64encode(f"{unquote(user)}:{unquote(password)}".encode()).decode("ascii")
+    return urlunsplit(parts._replace(netloc=host)), f"Basic {token}"
+
+
+def _shown(text: str) -> str:
+    """A URL or line as quoted in a message: one clean line, short, credentials hidden."""
+    return clean(_USERINFO.sub(r"\1***@", text))[:80]
 
 
 def parse_header(value: str) -> tuple[str, str]:
@@ -175,20 +255,34 @@ def parse_header(value: str) -> tuple[str, str]:
     if any(char in expanded for char in "\r\n\0"):
         message = f"header {name!r} has a line break in its value"
         raise ValueError(message)
+    if not _HEADER_VALUE.match(expanded):
+        message = f"header {name!r} has a character other than printable ASCII in its value"
+        raise ValueError(message)
     return name, expanded
 
 
 def _strip_comment(line: str) -> str:
-    """Cut a `#` comment that starts a word outside quotes; `#` inside a URL stays."""
+    """Cut a `#` comment that starts a word outside quotes; `#` inside a URL stays.
+
+    Quotes and backslashes count as they do for `shlex`: `Bob\\'s` opens no quote.
+    """
     quote = None
+    escaped = False
+    word_start = True
     for index, char in enumerate(line):
-        if quote:
+        literal, escaped = escaped, False
+        if literal:
+            pass
+        elif char == "\\" and quote != "'":
+            escaped = True
+        elif quote:
             if char == quote:
                 quote = None
         elif char in "'\"":
             quote = char
-        elif char == "#" and (index == 0 or line[index - 1].isspace()):
+        elif char == "#" and word_start:
             return line[:index]
+        word_start = not literal and quote is None and char.isspace()
     return line
 
 
@@ -210,12 +304,13 @@ def _parse_opml(origin: str, text: str, problems: list[str]) -> list[FeedSpec]:
             continue
         where = f"{origin}:outline {number}"
         try:
-            check_url(url.strip())
+            url, credentials = split_credentials(check_url(url.strip()))
         except ValueError as exc:
             problems.append(f"{where}: {exc}")
             continue
         name = clean(outline.get("title") or outline.get("text") or "") or None
-        specs.append(FeedSpec(url=url.strip(), name=name, origin=where))
+        headers = (("Authorization", credentials),) if credentials else ()
+        specs.append(FeedSpec(url=url, name=name, headers=headers, origin=where))
     return specs
 
 

@@ -14,7 +14,9 @@ import errno
 import fcntl
 import hashlib
 import json
+import math
 import os
+import re
 import tempfile
 import time
 from collections.abc import Callable
@@ -31,6 +33,7 @@ DIGEST_WIDTH = 6
 FORGET_AFTER_DAYS = 30
 MAX_INCIDENTS_PER_FEED = 500
 MAX_KEYS_PER_INCIDENT = 200
+_TEMPORARY = re.compile(r"[a-z0-9_]{8}")  # the random part of a `tempfile.mkstemp` name
 
 
 def digest(text: str) -> str:
@@ -152,11 +155,12 @@ class State:
     @classmethod
     def from_bytes(cls, data: bytes, origin: str) -> State:
         try:
-            document = json.loads(data)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            document = json.loads(data, parse_constant=_no_constant, parse_float=_finite)
+        except (ValueError, RecursionError) as exc:  # JSONDecodeError, UnicodeDecodeError, ...
             message = f"{origin}: not a statusstream state file ({exc}); left as it is"
             raise StateError(message) from exc
-        if not isinstance(document, dict) or not isinstance(document.get("version"), int):
+        version = document.get("version") if isinstance(document, dict) else None
+        if not isinstance(version, int) or isinstance(version, bool):
             message = f"{origin}: not a statusstream state file (no version); left as it is"
             raise StateError(message)
         if document["version"] > VERSION:
@@ -170,10 +174,23 @@ class State:
                 str(url): FeedState.from_json(record)
                 for url, record in dict(document.get("feeds", {})).items()
             }
-        except (TypeError, ValueError, AttributeError) as exc:
+        except (TypeError, ValueError, AttributeError, OverflowError) as exc:
             message = f"{origin}: damaged state file ({exc}); left as it is"
             raise StateError(message) from exc
         return cls(feeds=feeds)
+
+
+def _no_constant(name: str) -> float:
+    message = f"{name} is not a number a state file holds"
+    raise ValueError(message)
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        message = f"{text} is out of range"
+        raise ValueError(message)
+    return value
 
 
 def default_path() -> Path:
@@ -228,7 +245,10 @@ class StateFile:
             temporary = None
             _fsync_directory(directory)
         except OSError as exc:
-            message = f"{self.path}: cannot save the state: {exc.strerror or exc}"
+            message = (
+                f"{self.path}: cannot save the state: {exc.strerror or exc}; the file is left"
+                " as it was, and what was written since it was saved will be written again"
+            )
             raise StateSaveError(message) from exc
         finally:
             if temporary is not None:
@@ -258,9 +278,21 @@ class StateFile:
             pid = f" (pid {holder})" if holder.isdigit() else ""
             message = f"{self.path}: in use by another statusstream{pid}"
             raise StateLockedError(message) from exc
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        with contextlib.suppress(OSError):  # the pid is for messages only; a full disk is no matter
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
         self._lock_fd = fd
+        self._remove_temporaries()
+
+    def _remove_temporaries(self) -> None:
+        """Delete what a save killed midway left behind; the lock says no save is running."""
+        prefix = f".{self.path.name}."
+        with contextlib.suppress(OSError):
+            for leftover in self.path.parent.iterdir():
+                name = leftover.name
+                if name.startswith(prefix) and _TEMPORARY.fullmatch(name[len(prefix) :]):
+                    with contextlib.suppress(OSError):
+                        leftover.unlink()
 
 
 def _fsync_directory(directory: Path) -> None:

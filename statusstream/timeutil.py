@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import UTC, datetime
 
@@ -16,6 +17,9 @@ def parse_duration(text: str) -> float:
         message = f"invalid duration {text!r} (use 30s, 5m, 2h, 1d or seconds)"
         raise ValueError(message)
     seconds = float(match[1]) * _UNIT_SECONDS[match[2]]
+    if math.isinf(seconds):
+        message = f"invalid duration {text!r}: too long"
+        raise ValueError(message)
     if seconds <= 0:
         message = f"invalid duration {text!r}: must be more than zero"
         raise ValueError(message)
@@ -23,8 +27,9 @@ def parse_duration(text: str) -> float:
 
 
 def rfc3339(moment: datetime) -> str:
-    """`2025-11-03T14:32:00Z`: UTC, whole seconds."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """`2025-11-03T14:32:00Z`: UTC, whole seconds, a four-digit year (0999 too)."""
+    utc = moment.astimezone(UTC).replace(microsecond=0, tzinfo=None)
+    return utc.isoformat(timespec="seconds") + "Z"
 
 
 def utcnow() -> datetime:

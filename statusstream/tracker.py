@@ -8,6 +8,7 @@ records them, so nothing unwritten is ever marked as emitted.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -114,10 +115,14 @@ def _events(
     for item in ordered:
         change = "update" if item.incident_key in started else "new"
         started.add(item.incident_key)
-        pending.append(
-            Pending(to_event(item, change, source, observed), item.incident_key, item.update_key)
-        )
+        event = to_event(item, change, source, observed)
+        pending.append(Pending(event, item.incident_key, item.update_key))
     return tuple(pending)
+
+
+# `rfc3339` of each moment once: a feed's updates share their observed and published times,
+# and each update's time is needed for its key and again for its event.
+_stamp = functools.lru_cache(maxsize=4096)(rfc3339)
 
 
 def to_event(item: Keyed, change: str, source: Source, observed: datetime) -> Event:
@@ -135,9 +140,9 @@ def to_event(item: Keyed, change: str, source: Source, observed: datetime) -> Ev
         status=update.status,
         message=update.message,
         components=update.components,
-        time=rfc3339(update.time or observed),
-        published=rfc3339(update.published) if update.published else None,
-        observed=rfc3339(observed),
+        time=_stamp(update.time or observed),
+        published=_stamp(update.published) if update.published else None,
+        observed=_stamp(observed),
     )
 
 
@@ -146,7 +151,7 @@ def key_updates(updates: Sequence[Update], feed_url: str) -> Iterable[Keyed]:
     ranks: dict[tuple[str, str], int] = {}
     for update in updates:
         if update.structured:
-            when = rfc3339(update.time) if update.time else ""
+            when = _stamp(update.time) if update.time else ""
             slot = (update.incident, f"{update.status}\x1f{when}")
             rank = ranks.get(slot, 0)
             ranks[slot] = rank + 1

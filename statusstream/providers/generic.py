@@ -1,10 +1,21 @@
-"""Any RSS or Atom feed: one item is one incident; a changed title or text is an update."""
+"""Any other RSS or Atom feed: one item is one incident; a changed title or text is an update.
+
+Status only where the feed says it plainly: a leading `Resolved:` or `[Resolved]` in the
+title or the text (the word then leaves it), else null. The incident id is the item's own
+page when every item has a page of its own, else its guid, else its link, else a hash of
+its title.
+"""
 
 from __future__ import annotations
 
-from statusstream.model import Document, Update
-from statusstream.providers.common import split_leading_status
-from statusstream.text import clean, html_to_text
+from statusstream.model import Document, Item, Update
+from statusstream.providers.common import (
+    MAINTENANCE_STATUSES,
+    plain,
+    split_leading_status,
+    title_id,
+)
+from statusstream.text import clean
 
 
 def detect(document: Document) -> bool:
@@ -12,22 +23,35 @@ def detect(document: Document) -> bool:
 
 
 def extract(document: Document) -> list[Update]:
-    updates = []
-    for item in document.items:
-        title_status, title = split_leading_status(clean(item.title))
-        text_status, message = split_leading_status(html_to_text(item.html))
-        updates.append(
-            Update(
-                incident=item.id or item.link or f"title:{title}",
-                title=title,
-                link=item.link,
-                kind=None,
-                status=title_status or text_status,
-                message=message,
-                components=(),
-                time=item.updated or item.published,
-                published=item.published,
-                structured=False,
-            )
-        )
-    return updates
+    own_pages = _own_pages(document)
+    return [_update(item, own_pages) for item in document.items]
+
+
+def _own_pages(document: Document) -> bool:
+    """Whether each item links to a page of its own (not the feed's home, not shared)."""
+    links = [item.link for item in document.items]
+    home = (document.link or "").rstrip("/")
+    return (
+        all(links)
+        and len(set(links)) == len(links)
+        and all(link.rstrip("/") != home for link in links if link)
+    )
+
+
+def _update(item: Item, own_pages: bool) -> Update:
+    title_status, title = split_leading_status(clean(item.title))
+    text_status, message = split_leading_status(plain(item.html))
+    status = title_status or text_status
+    incident = (item.link if own_pages else None) or item.id or item.link or title_id(title)
+    return Update(
+        incident=incident,
+        title=title,
+        link=item.link,
+        kind="maintenance" if status in MAINTENANCE_STATUSES else None,
+        status=status,
+        message=message,
+        components=(),
+        time=item.updated or item.published,
+        published=item.published,
+        structured=False,
+    )

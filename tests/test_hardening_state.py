@@ -1,0 +1,217 @@
+"""The state file under faults: kill -9 mid-save, a full disk, a newer version, a dead holder.
+
+A full disk is simulated with RLIMIT_FSIZE in the child (writes fail with EFBIG), which,
+unlike a read-only directory, stops root too.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import signal
+import subprocess
+import time
+from collections.abc import Callable
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from statusstream.errors import StateError
+from statusstream.state import State
+from tests.conftest import COMMAND, Cli
+from tests.feedgen import incident, statuspage_rss
+from tests.hostile import (
+    Connection,
+    HostileServer,
+    Request,
+    head,
+    hostile_server,  # noqa: F401 - the `hostile` fixture
+    run,
+    state_temporaries,
+)
+
+DOWN = incident("a", "Down", ("Investigating", "2025-11-03 14:32", "Looking."))
+FIXED = incident(
+    "a",
+    "Down",
+    ("Investigating", "2025-11-03 14:32", "Looking."),
+    ("Resolved", "2025-11-03 15:00", "Fixed."),
+)
+
+
+def wait_for(condition: Callable[[], bool], timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out waiting"
+        time.sleep(0.01)
+
+
+def ids(stdout: bytes) -> list[str]:
+    return [json.loads(line)["id"] for line in stdout.splitlines()]
+
+
+def limit_file_size(size: int) -> Callable[[], None]:
+    def apply() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
+
+    return apply
+
+
+def growing_feed(hostile: HostileServer, path: str) -> str:
+    """A feed with one more incident at every request (and 200 old ones, for a bigger state)."""
+
+    async def handler(request: Request, connection: Connection) -> None:
+        count = len(hostile.hits(path))
+        incidents = [
+            incident(f"n{n}", f"Incident {n}", ("Investigating", f"2025-11-03 {n % 24:02}:00", "x"))
+            for n in range(count + 200, 0, -1)
+        ]
+        body = statuspage_rss(incidents)
+        fields = {"Content-Type": "application/rss+xml", "Content-Length": str(len(body))}
+        await connection.send(head(200, fields, b"OK") + body)
+
+    return hostile.route(path, handler)
+
+
+def test_kill_9_during_saves_never_leaves_a_bad_state(hostile: HostileServer, cli: Cli) -> None:
+    """Killed at any moment of its saves, a run leaves a valid state and loses no update."""
+    url = growing_feed(hostile, "/growing.rss")
+    feeds = cli.feeds(f"{url} interval=0.02s")
+    output = cli.directory / "out.jsonl"
+    with output.open("wb") as sink:
+        for round in range(10):
+            wanted = len(hostile.requests) + 1 + round % 4
+            with subprocess.Popen(
+                [str(COMMAND), "--since", "all", feeds],
+                stdout=sink,
+                stderr=subprocess.DEVNULL,
+                env=cli.env,
+                cwd=cli.directory,
+            ) as process:
+                wait_for(lambda wanted=wanted: len(hostile.requests) >= wanted)
+                process.send_signal(signal.SIGKILL)
+            if cli.state.exists():
+                State.from_bytes(cli.state.read_bytes(), "state")  # raises if damaged
+            assert len(state_temporaries(cli.state)) <= 1  # at most the one this kill cut short
+    result = run(cli, "--once", "--since", "all", feeds)
+    assert result.code == 0, result.err
+    assert state_temporaries(cli.state) == []
+    lines = output.read_bytes().splitlines() + result.stdout.splitlines()
+    written = {json.loads(line)["incident"] for line in lines if line.endswith(b"}")}
+    served = len(hostile.hits("/growing.rss")) + 200
+    assert written >= {f"https://status.example.test/incidents/n{n}" for n in range(1, served)}
+
+
+def test_a_save_cut_short_earlier_is_cleaned_up(hostile: HostileServer, cli: Cli) -> None:
+    """Temporary files a killed save left beside the state are removed by the next run."""
+    url = hostile.respond("/a.rss", statuspage_rss([DOWN]))
+    cli.state.parent.mkdir(parents=True, exist_ok=True)
+    leftover = cli.state.with_name(".state.json.a1b2c3d4")
+    leftover.write_bytes(b'{"version": 1, "fee')
+    unrelated = cli.state.with_name(".state.json.mine-keep")
+    unrelated.write_bytes(b"not ours")
+    result = run(cli, "--once", cli.feeds(url))
+    assert result.code == 0, result.err
+    assert not leftover.exists()
+    assert unrelated.exists()
+
+
+def test_a_full_disk_at_save_keeps_the_old_state_and_emits_again(
+    hostile: HostileServer, cli: Cli
+) -> None:
+    """Saving fails (EFBIG): old state intact, exit 1, a clear message; the next run re-emits."""
+    url = hostile.respond("/a.rss", statuspage_rss([DOWN]))
+    feeds = cli.feeds(url)
+    assert run(cli, "--once", feeds).code == 0
+    before = cli.state.read_bytes()
+    hostile.respond("/a.rss", statuspage_rss([FIXED]))
+    for size, mode in ((64, "--once"), (0, "--once"), (64, "--interval=1h")):  # 0: nor the pid
+        failed = run(cli, mode, feeds, preexec_fn=limit_file_size(size), measure=False)
+        assert failed.code == 1, failed.err
+        assert "Traceback" not in failed.err
+        assert f"{cli.state}: cannot save the state: File too large" in failed.err
+        assert "will be written again" in failed.err
+        assert cli.state.read_bytes() == before
+        assert [json.loads(line)["status"] for line in failed.stdout.splitlines()] == ["resolved"]
+        assert state_temporaries(cli.state) == []
+    again = run(cli, "--once", feeds)
+    assert again.code == 0, again.err
+    assert ids(again.stdout) == ids(failed.stdout)  # the same update, the same id
+    assert run(cli, "--once", feeds).stdout == b""
+
+
+def test_a_state_file_from_a_newer_version_is_refused(hostile: HostileServer, cli: Cli) -> None:
+    """A state written by a newer statusstream: exit 2, a clear message, the file untouched."""
+    url = hostile.respond("/a.rss", statuspage_rss([DOWN]))
+    cli.state.parent.mkdir(parents=True, exist_ok=True)
+    newer = b'{"version": 2, "feeds": {}, "shiny": true}'
+    cli.state.write_bytes(newer)
+    result = run(cli, "--once", cli.feeds(url))
+    assert result.code == 2
+    assert f"{cli.state}: written by a newer statusstream (state version 2" in result.err
+    assert cli.state.read_bytes() == newer
+    assert hostile.requests == []
+
+
+def test_a_stale_lock_never_blocks(hostile: HostileServer, cli: Cli) -> None:
+    """A lock file left by a killed run, or naming a dead pid, does not stop the next run."""
+    url = hostile.respond("/a.rss", statuspage_rss([DOWN]))
+    feeds = cli.feeds(url)
+    with cli.popen("--interval", "1h", feeds) as process:
+        wait_for(cli.state.exists)
+        process.kill()
+        process.communicate(timeout=30)
+    lock = cli.state.with_name("state.json.lock")
+    assert lock.exists()
+    assert run(cli, "--once", feeds).code == 0
+    lock.write_text("999999999\n")  # no such process
+    assert run(cli, "--once", feeds).code == 0
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.one_of(
+        st.binary(max_size=200),
+        st.recursive(
+            st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=10),
+            lambda inner: (
+                st.lists(inner, max_size=4)
+                | st.dictionaries(
+                    st.sampled_from(
+                        [
+                            "version",
+                            "feeds",
+                            "etag",
+                            "incidents",
+                            "gone",
+                            "failures",
+                            "retry_at",
+                            "ttl",
+                            "x",
+                        ]
+                    )
+                    | st.text(max_size=5),
+                    inner,
+                    max_size=4,
+                )
+            ),
+            max_leaves=12,
+        ).map(lambda value: json.dumps(value).encode()),
+        st.sampled_from(
+            [
+                b"[" * 100_000,
+                b'{"version": 1, "feeds": {"u": {"failures": 1e400}}}',
+                b'{"version": 1, "feeds": {"u": {"retry_at": NaN}}}',
+                b'{"version": 1, "feeds": {"u": {"failures": ' + b"9" * 5000 + b"}}}",
+                b'{"version": true, "feeds": {}}',
+                b'{"version": 1, "feeds": {"u": {"gone": {"a": "x"}}}}',
+            ]
+        ),
+    )
+)
+def test_any_state_bytes_load_or_raise_a_state_error(data: bytes) -> None:
+    """Whatever is in the state file, loading it gives a State or a StateError, nothing else."""
+    try:
+        State.from_bytes(data, "state.json")
+    except StateError as exc:
+        assert str(exc).startswith("state.json: ")
