@@ -18,6 +18,7 @@ import email.utils
 import http.cookiejar
 import re
 import time
+import urllib.request
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ import httpx2
 from statusstream import __version__
 from statusstream.errors import FeedError
 from statusstream.text import clean
+from statusstream.transport import Http11Transport
 
 try:
     import brotli  # type: ignore[import-untyped]
@@ -41,6 +43,7 @@ MAX_REDIRECTS = 5
 DEFAULT_MAX_BODY = 4 * 1024 * 1024
 PIECE = 64 * 1024  # the most one step of decompression may produce
 MAX_VALIDATOR = 256
+KEEPALIVE = 90.0  # seconds an idle connection is kept
 _PRINTABLE = re.compile(r"[\x20-\x7e]*")
 _MAX_AGE = re.compile(r"(?:^|[,\s])max-age\s*=\s*\"?(\d+)", re.IGNORECASE)
 ACCEPT_ENCODING = "gzip, deflate, br" if brotli is not None else "gzip, deflate"
@@ -69,7 +72,13 @@ class Fetched:
 def make_client(
     concurrency: int, transport: httpx2.AsyncBaseTransport | None = None
 ) -> httpx2.AsyncClient:
-    """The one client all feeds share: connection reuse, proxies from the environment."""
+    """The one client all feeds share: connection reuse, proxies from the environment.
+
+    Direct connections go through our own `Http11Transport`; when the environment names a
+    proxy, httpx2's transport does it all (proxies, `NO_PROXY`), as httpx2 knows how.
+    """
+    if transport is None and not _environment_proxies():
+        transport = Http11Transport(max_idle=concurrency, keepalive_expiry=KEEPALIVE)
     return httpx2.AsyncClient(
         transport=transport,
         headers={"User-Agent": USER_AGENT, "Accept": _ACCEPT, "Accept-Encoding": ACCEPT_ENCODING},
@@ -78,12 +87,17 @@ def make_client(
         limits=httpx2.Limits(
             max_connections=concurrency,
             max_keepalive_connections=concurrency,
-            keepalive_expiry=90,
+            keepalive_expiry=KEEPALIVE,
         ),
         # The caller's deadline covers the whole exchange; this only bounds each step.
         timeout=httpx2.Timeout(None),
         trust_env=True,
     )
+
+
+def _environment_proxies() -> bool:
+    proxies = urllib.request.getproxies()
+    return any(proxies.get(scheme) for scheme in ("http", "https", "all"))
 
 
 async def fetch(
