@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import sys
 from pathlib import Path
@@ -217,6 +218,7 @@ def cli(
                 health=health,
                 human=not json_lines and _is_terminal(sys.stdout),
                 progress=once and not quiet and _is_terminal(sys.stderr),
+                parse_workers=_parse_workers(),
             ),
             state_path=None if no_state else state_path or default_path(),
             quiet=quiet,
@@ -292,6 +294,12 @@ def _main(
         return 0
     failed = runner.poller is not None and runner.poller.tally.failed
     return 1 if settings.once and failed else 0
+
+
+def _parse_workers() -> int:
+    """One parsing worker per core we may use; none on a single core, where they cost more."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return cores if cores and cores > 1 else 0
 
 
 def _read(name: str) -> str:

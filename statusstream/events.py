@@ -36,7 +36,7 @@ class Event:
         # Not `astuple`: it deep-copies every field, and cost more than the encoding.
         record: dict[str, object] = {name: getattr(self, name) for name in _FIELD_NAMES}
         record["components"] = list(self.components)
-        return json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+        return _encode(record)
 
     def to_text(self) -> str:
         """One readable line for a terminal: time, source, status, title, components."""
@@ -47,6 +47,8 @@ class Event:
 
 
 _FIELD_NAMES = tuple(field.name for field in fields(Event))
+# One encoder for all events: `json.dumps` with options builds a new one on every call.
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 _RFC3339 = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$"
 

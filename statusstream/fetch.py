@@ -47,9 +47,15 @@ KEEPALIVE = 90.0  # seconds an idle connection is kept
 _PRINTABLE = re.compile(r"[\x20-\x7e]*")
 _MAX_AGE = re.compile(r"(?:^|[,\s])max-age\s*=\s*\"?(\d+)", re.IGNORECASE)
 ACCEPT_ENCODING = "gzip, deflate, br" if brotli is not None else "gzip, deflate"
-_ACCEPT = (
-    "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
-)
+DEFAULT_HEADERS = {
+    "User-Agent": USER_AGENT,
+    "Accept": (
+        "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9,"
+        " */*;q=0.5"
+    ),
+    "Accept-Encoding": ACCEPT_ENCODING,
+}
+REDIRECTS = frozenset({301, 302, 303, 307, 308})
 
 
 class FetchError(FeedError):
@@ -69,30 +75,26 @@ class Fetched:
     max_age: float | None
 
 
-def make_client(
-    concurrency: int, transport: httpx2.AsyncBaseTransport | None = None
-) -> httpx2.AsyncClient:
-    """The one client all feeds share: connection reuse, proxies from the environment.
+def make_transport(concurrency: int) -> httpx2.AsyncBaseTransport:
+    """The one transport all feeds share.
 
-    Direct connections go through our own `Http11Transport`; when the environment names a
-    proxy, httpx2's transport does it all (proxies, `NO_PROXY`), as httpx2 knows how.
+    Direct connections go through our own `Http11Transport`. When the environment names a
+    proxy, an httpx2 client does it all (proxies, `NO_PROXY`), as httpx2 knows how.
     """
-    if transport is None and not _environment_proxies():
-        transport = Http11Transport(max_idle=concurrency, keepalive_expiry=KEEPALIVE)
-    return httpx2.AsyncClient(
-        transport=transport,
-        headers={"User-Agent": USER_AGENT, "Accept": _ACCEPT, "Accept-Encoding": ACCEPT_ENCODING},
+    if not _environment_proxies():
+        return Http11Transport(max_idle=concurrency, keepalive_expiry=KEEPALIVE)
+    client = httpx2.AsyncClient(
         cookies=http.cookiejar.CookieJar(http.cookiejar.DefaultCookiePolicy(allowed_domains=[])),
-        follow_redirects=False,  # `fetch` follows them
+        follow_redirects=False,
         limits=httpx2.Limits(
             max_connections=concurrency,
             max_keepalive_connections=concurrency,
             keepalive_expiry=KEEPALIVE,
         ),
-        # The caller's deadline covers the whole exchange; this only bounds each step.
-        timeout=httpx2.Timeout(None),
+        timeout=httpx2.Timeout(None),  # the caller's deadline covers the whole exchange
         trust_env=True,
     )
+    return _ClientTransport(client)
 
 
 def _environment_proxies() -> bool:
@@ -100,8 +102,21 @@ def _environment_proxies() -> bool:
     return any(proxies.get(scheme) for scheme in ("http", "https", "all"))
 
 
+class _ClientTransport(httpx2.AsyncBaseTransport):
+    """An httpx2 client as a transport: requests are sent as they are (no cookies kept)."""
+
+    def __init__(self, client: httpx2.AsyncClient) -> None:
+        self._client = client
+
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
+        return await self._client.send(request, stream=True)
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+
 async def fetch(
-    client: httpx2.AsyncClient,
+    transport: httpx2.AsyncBaseTransport,
     url: str,
     *,
     headers: dict[str, str],
@@ -113,15 +128,14 @@ async def fetch(
 
     `headers` are the feed's own, secrets: no error message ever contains their values.
     """
-    request_headers = dict(headers)
+    validators = {}
     etag, last_modified = validator(etag), validator(last_modified)  # a state may hold others
     if etag is not None:
-        request_headers["If-None-Match"] = etag
+        validators["If-None-Match"] = etag
     if last_modified is not None:
-        request_headers["If-Modified-Since"] = last_modified
+        validators["If-Modified-Since"] = last_modified
     try:
-        request = client.build_request("GET", url, headers=request_headers)
-        return await _follow(client, request, headers, max_body, bool(etag or last_modified))
+        return await _follow(transport, url, headers, validators, max_body)
     except FetchError as exc:
         redacted = _redact(str(exc), headers.values())
         if redacted == str(exc):
@@ -142,33 +156,30 @@ async def fetch(
 
 
 async def _follow(
-    client: httpx2.AsyncClient,
-    request: httpx2.Request,
+    transport: httpx2.AsyncBaseTransport,
+    url: str,
     own_headers: dict[str, str],
+    validators: dict[str, str],
     max_body: int,
-    conditional: bool,
 ) -> Fetched:
-    origin = _origin(request.url)
+    target = httpx2.URL(url)
+    origin = _origin(target)
     for _ in range(MAX_REDIRECTS + 1):
-        response = await client.send(request, stream=True)
+        # The feed's headers (secrets) go only where the feed's definition sent them.
+        own = own_headers if _trusted(origin, _origin(target)) else {}
+        request = httpx2.Request("GET", target, headers={**DEFAULT_HEADERS, **own, **validators})
+        response = await transport.handle_async_request(request)
         try:
-            redirect = response.next_request
-            if redirect is None:
-                return await _read(response, max_body, conditional=conditional)
+            location = response.headers.get("Location")
+            if response.status_code not in REDIRECTS or location is None:
+                return await _read(response, max_body, conditional=bool(validators))
         finally:
             await response.aclose()
-        scheme = redirect.url.scheme
+        target = target.join(location)
+        scheme = target.scheme
         if scheme not in ("http", "https"):
             message = f"redirect to an unsupported scheme {clean(scheme)[:20]!r}"
             raise FetchError(message)
-        if not _trusted(origin, _origin(redirect.url)):
-            for name in own_headers:
-                default = client.headers.get(name)
-                if default is None:
-                    redirect.headers.pop(name, None)
-                else:
-                    redirect.headers[name] = default
-        request = redirect
     message = f"too many redirects (more than {MAX_REDIRECTS})"
     raise FetchError(message)
 

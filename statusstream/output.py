@@ -1,9 +1,10 @@
-"""stdout: one JSON line per event, flushed as written; a closed or failing stdout stops the run."""
+"""stdout: one JSON line per event; a feed's lines are flushed at once; a closed stdout stops."""
 
 from __future__ import annotations
 
 import errno
 import os
+import re
 import sys
 from typing import BinaryIO
 
@@ -26,6 +27,9 @@ _ESCAPE = {
 }
 
 
+_NEEDS_ESCAPE = re.compile("[\x7f-\x9f\u2028-\u202e\u2066-\u2069\ud800-\udfff]")  # _ESCAPE's keys
+
+
 class Output:
     def __init__(self, stream: BinaryIO | None = None) -> None:
         if stream is None and sys.stdout is not None:  # None when started with fd 1 closed
@@ -33,13 +37,20 @@ class Output:
         self._stream = stream
         self.written = 0
 
-    def write(self, line: str) -> None:
-        """Write and flush one line; only after this returns may the event be recorded."""
+    def write(self, lines: list[str]) -> None:
+        """Write and flush lines; only after this returns may their events be recorded.
+
+        One flush for a feed's lines, not one per line: if it fails, none of them counts as
+        written, and all are written again next time (delivery is at least once).
+        """
         if self._stream is None:
             message = "cannot write to stdout: it is closed"
             raise OutputError(message)
+        data = "\n".join(lines) + "\n"
+        if _NEEDS_ESCAPE.search(data):
+            data = data.translate(_ESCAPE)
         try:
-            self._stream.write(line.translate(_ESCAPE).encode("utf-8") + b"\n")
+            self._stream.write(data.encode("utf-8"))
             self._stream.flush()
         except BrokenPipeError as exc:
             _silence_stdout()
@@ -52,7 +63,7 @@ class Output:
                 raise OutputClosed(message) from exc
             message = f"cannot write to stdout: {exc.strerror or exc}"
             raise OutputError(message) from exc
-        self.written += 1
+        self.written += len(lines)
 
 
 def _silence_stdout() -> None:

@@ -1,8 +1,8 @@
 """One poll of one feed: conditional GET -> parse -> diff -> write -> record.
 
-The `Poller` holds what polls share: the HTTP client, the global and per-host limits on
-requests in flight, the state, the output. A failing feed is reported once when it starts
-failing and once when it recovers, never on every poll.
+The `Poller` holds what polls share: the HTTP transport, the parsing workers, the global
+and per-host limits on requests in flight, the state, the output. A failing feed is
+reported once when it starts failing and once when it recovers, never on every poll.
 """
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from __future__ import annotations
 import hashlib
 import math
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from urllib.parse import urlsplit
 
 import httpx2
 import trio
@@ -20,13 +20,13 @@ import trio
 from statusstream import tracker
 from statusstream.errors import FeedError
 from statusstream.events import Event
-from statusstream.feeds import FeedSpec
+from statusstream.feeds import FeedSpec, host_of
 from statusstream.fetch import DEFAULT_MAX_BODY, Fetched, FetchError, fetch
 from statusstream.log import Log
 from statusstream.model import Update
 from statusstream.output import Output
 from statusstream.pacing import CLOSED_STATUSES
-from statusstream.parsing import parse_feed
+from statusstream.parse_pool import ParsePool
 from statusstream.state import FeedState, State, body_digest, today
 from statusstream.timeutil import rfc3339, utcnow
 
@@ -46,6 +46,10 @@ class Settings:
     human: bool = False  # one readable line per event instead of JSON (a terminal)
     progress: bool = False  # `--once` shows "done/total" on stderr, a terminal
     max_body: int = DEFAULT_MAX_BODY
+    parse_workers: int = 0  # worker processes for parsing; 0: all in the event loop
+
+
+FLUSH_BYTES = 16 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,17 +82,21 @@ class Poller:
         state: State,
         output: Output,
         log: Log,
-        client: httpx2.AsyncClient,
+        transport: httpx2.AsyncBaseTransport,
     ) -> None:
         self.settings = settings
         self.state = state
         self.output = output
         self.log = log
-        self.client = client
+        self.transport = transport
         self.tally = Tally()
         self.changed = trio.Event()  # set when the state changed; the saver resets it
         self._limit = trio.CapacityLimiter(settings.concurrency)
         self._host_limits: dict[str, trio.CapacityLimiter] = {}
+        self._parsers = ParsePool(settings.parse_workers)
+
+    async def aclose(self) -> None:
+        await self._parsers.aclose()
 
     async def poll(self, spec: FeedSpec) -> Polled:
         feed = self.state.feed(spec.url)
@@ -106,14 +114,14 @@ class Poller:
             self._recovered(spec, feed)
             return Polled(ok=True, max_age=fetched.max_age)
         try:
-            parsed = parse_feed(fetched.body, spec.provider)
+            parsed = await self._parsers.parse(fetched.body, spec.provider)
         except FeedError as exc:
             self._failed(spec, feed, str(exc), None)
             return Polled(ok=False)
         except Exception as exc:  # a parser bug must cost one feed, not the run
             self._failed(spec, feed, f"cannot read this feed ({type(exc).__name__}: {exc})", None)
             return Polled(ok=False)
-        name = spec.name or parsed.title or urlsplit(spec.url).hostname or spec.url
+        name = spec.name or parsed.title or host_of(spec.url) or spec.url
         source = tracker.Source(name=name, url=spec.url, provider=parsed.provider)
         self._commit(feed, source, parsed.updates)
         # Only now, with every event written, may the body and its validators count as seen.
@@ -126,7 +134,7 @@ class Poller:
         return Polled(ok=True, max_age=fetched.max_age)
 
     async def _fetch(self, spec: FeedSpec, feed: FeedState) -> Fetched:
-        host = urlsplit(spec.url).hostname or ""
+        host = host_of(spec.url)
         per_host = self._host_limits.get(host)
         if per_host is None:
             per_host = self._host_limits[host] = trio.CapacityLimiter(self.settings.per_host)
@@ -136,7 +144,7 @@ class Poller:
             try:
                 with trio.fail_after(timeout):
                     return await fetch(
-                        self.client,
+                        self.transport,
                         spec.url,
                         headers=dict(spec.headers),
                         etag=feed.etag,
@@ -155,9 +163,13 @@ class Poller:
             feed.record(incident_key, update_key)
         feed.baselined = True
         self._mark_changed()
-        for pending in plan.pending:
-            self._emit(pending.event)
-            feed.record(pending.incident_key, pending.update_key)
+        lines = [self._render(pending.event) for pending in plan.pending]
+        start = 0
+        for end in _flush_points(lines):
+            self.output.write(lines[start:end])
+            for pending in plan.pending[start:end]:
+                feed.record(pending.incident_key, pending.update_key)
+            start = end
         feed.prune(set(plan.present), today())
         if plan.baseline is not None:
             self.log.info(
@@ -248,15 +260,28 @@ class Poller:
             published=None,
             observed=now,
         )
-        self._emit(event)
+        self.output.write([self._render(event)])
 
-    def _emit(self, event: Event) -> None:
+    def _render(self, event: Event) -> str:
         if not self.settings.human:
-            self.output.write(event.to_json())
-        elif self.settings.progress:  # wipe the progress line the event would run into
-            self.output.write("\r\x1b[K" + event.to_text())
-        else:
-            self.output.write(event.to_text())
+            return event.to_json()
+        if self.settings.progress:  # wipe the progress line the event would run into
+            return "\r\x1b[K" + event.to_text()
+        return event.to_text()
+
+
+def _flush_points(lines: list[str]) -> Iterator[int]:
+    """Where to flush: after about `FLUSH_BYTES`, not after every line (a write each).
+
+    A flush that fails (`| head -1` gone) records none of its lines; a pipe holds 64 KiB,
+    so a reader that leaves still sees progress: the lines it took count as written.
+    """
+    size = 0
+    for index, line in enumerate(lines, 1):
+        size += len(line)
+        if size >= FLUSH_BYTES or index == len(lines):
+            yield index
+            size = 0
 
 
 def _name(spec: FeedSpec) -> str:

@@ -10,15 +10,15 @@ from __future__ import annotations
 import random
 import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import httpx2
 import trio
 
 from statusstream import pacing
 from statusstream.errors import StatusStreamError
-from statusstream.feeds import FeedSpec
-from statusstream.fetch import make_client
+from statusstream.feeds import FeedSpec, host_of
+from statusstream.fetch import make_transport
 from statusstream.log import Log
 from statusstream.output import Output
 from statusstream.poller import Polled, Poller, Settings
@@ -52,12 +52,10 @@ class Runner:
 
     async def run(self, feeds: tuple[FeedSpec, ...]) -> None:
         """Poll until done (`--once`) or stopped by a signal; then save the state."""
-        client = make_client(self.settings.concurrency, self.transport)
+        transport = self.transport or make_transport(self.settings.concurrency)
+        poller = self.poller = Poller(self.settings, self.state, self.output, self.log, transport)
         try:
-            async with client, trio.open_nursery() as nursery:
-                poller = self.poller = Poller(
-                    self.settings, self.state, self.output, self.log, client
-                )
+            async with transport, trio.open_nursery() as nursery:
                 await nursery.start(self._watch_signals, nursery)
                 if self.settings.once:
                     await self._once(poller, feeds, nursery.cancel_scope)
@@ -68,20 +66,35 @@ class Runner:
                     await self._apply(feeds, nursery)
         finally:
             self.save()
+            with trio.CancelScope(shield=True):  # a cancelled parse killed its worker already
+                await poller.aclose()
         if self._fatal is not None:
             raise self._fatal
 
     async def _once(
         self, poller: Poller, feeds: tuple[FeedSpec, ...], stop: trio.CancelScope
     ) -> None:
+        by_host: dict[str, list[FeedSpec]] = {}
+        for spec in feeds:
+            if wait := poller.deferred(spec):
+                poller.skip(spec, wait)
+            else:
+                by_host.setdefault(host_of(spec.url), []).append(spec)
         async with trio.open_nursery() as polls:
             if self.settings.progress:
                 polls.start_soon(self._show_progress, poller, len(feeds))
-            for spec in feeds:
-                if wait := poller.deferred(spec):
-                    poller.skip(spec, wait)
-                else:
-                    polls.start_soon(self._poll, poller, spec, stop)
+            # As many tasks per host as it may have requests in flight, each taking the next
+            # feed: a thousand feeds on one host are not a thousand tasks queued on its limit.
+            for specs in by_host.values():
+                queue = iter(specs)
+                for _ in range(min(self.settings.per_host, len(specs))):
+                    polls.start_soon(self._poll_each, poller, queue, stop)
+
+    async def _poll_each(
+        self, poller: Poller, queue: Iterator[FeedSpec], stop: trio.CancelScope
+    ) -> None:
+        for spec in queue:
+            await self._poll(poller, spec, stop)
 
     async def _show_progress(self, poller: Poller, total: int) -> None:
         tally = poller.tally

@@ -206,6 +206,7 @@ class StateFile:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._lock_fd: int | None = None
+        self._saved: bytes | None = None  # what the file holds: the same is not written again
 
     def open(self) -> State:
         """Take the lock, then read the state (an empty one if there is no file yet)."""
@@ -224,14 +225,18 @@ class StateFile:
             message = f"{self.path}: cannot read the state file: {exc.strerror}"
             raise StateError(message) from exc
         try:
-            return State.from_bytes(data, str(self.path))
+            state = State.from_bytes(data, str(self.path))
         except StateError:
             self.close()
             raise
+        self._saved = data
+        return state
 
     def save(self, state: State) -> None:
         """Replace the file atomically; on any failure the old file stays as it was."""
         data = state.to_bytes()
+        if data == self._saved:
+            return
         directory = self.path.parent
         temporary = None
         try:
@@ -244,6 +249,7 @@ class StateFile:
             os.replace(temporary, self.path)
             temporary = None
             _fsync_directory(directory)
+            self._saved = data
         except OSError as exc:
             message = (
                 f"{self.path}: cannot save the state: {exc.strerror or exc}; the file is left"

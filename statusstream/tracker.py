@@ -149,6 +149,7 @@ def to_event(item: Keyed, change: str, source: Source, observed: datetime) -> Ev
 def key_updates(updates: Sequence[Update], feed_url: str) -> Iterable[Keyed]:
     """Each update with its identity; rank counts earlier updates of one status and time."""
     ranks: dict[tuple[str, str], int] = {}
+    incident_keys: dict[str, str] = {}  # an incident has several updates: one digest each
     for update in updates:
         if update.structured:
             when = _stamp(update.time) if update.time else ""
@@ -161,9 +162,12 @@ def key_updates(updates: Sequence[Update], feed_url: str) -> Iterable[Keyed]:
         scope = update.incident
         if not scope.startswith(("http://", "https://")):
             scope = f"{feed_url} {scope}"
+        incident_key = incident_keys.get(scope)
+        if incident_key is None:
+            incident_key = incident_keys[scope] = digest(scope)
         yield Keyed(
             update=update,
-            incident_key=digest(scope),
+            incident_key=incident_key,
             update_key=digest(identity),
             event_id=hashlib.sha256(f"{scope}\x1f{identity}".encode()).hexdigest()[:24],
         )

@@ -14,7 +14,7 @@ GET, or any request with a small body) in a tenth of the time:
   (RFC 9112 section 6.3) and streamed, so the caller bounds their size;
 - a request cancelled mid-exchange (`trio.fail_after`) closes its connection.
 
-Proxies are left to httpx2 (`fetch.make_client` uses its transport when the environment
+Proxies are left to httpx2 (`fetch.make_transport` uses its client when the environment
 names one); TLS uses httpx2's context, so `SSL_CERT_FILE` and `SSL_CERT_DIR` are honoured.
 """
 
@@ -38,6 +38,9 @@ RECEIVE = 64 * 1024
 CONNECT_DELAY = 0.25  # happy eyeballs: the head start of each address over the next
 DEFAULT_PORTS = {"http": 80, "https": 443}
 _CHUNK_SIZE = re.compile(rb"[0-9A-Fa-f]{1,15}")
+_STATUS_CODE = re.compile(rb"[1-9][0-9][0-9]")
+_TOKEN = re.compile(rb"[!#$%&'*+.^_`|~0-9A-Za-z-]+")  # a method or a header name (RFC 9110)
+_BAD_VALUE = re.compile(rb"[\r\n\0]")
 
 Origin = tuple[str, str, int]
 
@@ -76,7 +79,8 @@ class Http11Transport(httpx2.AsyncBaseTransport):
             if connection is None:
                 connection = await self._connect(origin, request)
             try:
-                head = await connection.exchange(raw, request)
+                status, reason, headers, keep_alive = await connection.exchange(raw, request)
+                body = _Body(self, origin, connection, request, status, headers, keep_alive)
             except _Stale:
                 connection.close()
                 if reused:
@@ -87,8 +91,6 @@ class Http11Transport(httpx2.AsyncBaseTransport):
                 connection.close()
                 raise
             break
-        status, reason, headers, keep_alive = head
-        body = _Body(self, origin, connection, request, status, headers, keep_alive)
         if body.done:
             body.release()
         return httpx2.Response(
@@ -111,7 +113,7 @@ class Http11Transport(httpx2.AsyncBaseTransport):
         while connections:
             connection = connections.pop()
             self._idle_count -= 1
-            if connection.usable(self._expiry):
+            if connection.usable(self._expiry) and not connection.tls_leftover():
                 return connection
             connection.close()
         return None
@@ -147,7 +149,7 @@ class Http11Transport(httpx2.AsyncBaseTransport):
                 tcp.socket.close()
                 raise
             stream = tls
-        return _Connection(stream, tcp.socket.fileno(), tcp.socket.close)
+        return _Connection(stream, tcp.socket.fileno(), tcp.socket.close, tls=scheme == "https")
 
 
 class _Stale(Exception):
@@ -158,9 +160,12 @@ Head = tuple[int, bytes, list[tuple[bytes, bytes]], bool]
 
 
 class _Connection:
-    def __init__(self, stream: trio.abc.Stream, fileno: int, close: Callable[[], None]) -> None:
+    def __init__(
+        self, stream: trio.abc.Stream, fileno: int, close: Callable[[], None], *, tls: bool
+    ) -> None:
         self._stream = stream
         self._fileno = fileno
+        self._tls = tls
         self.close = close  # closes the socket at once, without a TLS goodbye
         self.buffer = bytearray()
         self.idle_since = 0.0
@@ -175,13 +180,31 @@ class _Connection:
             return False
         return not readable
 
+    def tls_leftover(self) -> bool:
+        """Whether TLS holds bytes the server sent after its last answer.
+
+        They came off the socket with the answer's last record, so `usable` cannot see them,
+        and they must not be taken for the next answer. trio has no public way to ask; if
+        its internals change, TLS connections are simply not reused (slower, never wrong).
+        """
+        if not self._tls:
+            return False
+        ssl_object = getattr(self._stream, "_ssl_object", None)
+        incoming = getattr(self._stream, "_incoming", None)
+        try:
+            return bool(ssl_object.pending() or incoming.pending)  # type: ignore[union-attr]
+        except AttributeError:
+            return True
+
     async def exchange(self, raw: bytes, request: httpx2.Request) -> Head:
         try:
             await self._stream.send_all(raw)
         except (trio.BrokenResourceError, trio.ClosedResourceError) as exc:
             raise _Stale from exc
+        first = True
         while True:
-            head = await self._read_head(request)
+            head = await self._read_head(request, first=first)
+            first = False
             if head[0] >= 200:
                 return head
             if head[0] == 101:
@@ -212,9 +235,11 @@ class _Connection:
         del self.buffer[: end + 1]
         return line
 
-    async def _read_head(self, request: httpx2.Request) -> Head:
+    async def _read_head(self, request: httpx2.Request, *, first: bool) -> Head:
+        """The next response head; `_Stale` if the first of an exchange never began."""
         start = 0
         buffer = self.buffer
+        end, size = -1, 0
         while True:
             # the head ends at an empty line; lenient servers end lines with a bare LF
             crlf = buffer.find(b"\n\r\n", max(start - 2, 0))
@@ -226,21 +251,23 @@ class _Connection:
                 end, size = crlf, 3
                 break
             if len(buffer) > MAX_HEAD:
-                message = f"response head is over {MAX_HEAD // 1024} KiB"
-                raise httpx2.RemoteProtocolError(message, request=request)
+                break
             start = len(buffer)
             try:
                 data = await self._stream.receive_some(RECEIVE)
             except (trio.BrokenResourceError, trio.ClosedResourceError) as exc:
-                if not buffer:
+                if first and not buffer:
                     raise _Stale from exc
                 raise httpx2.ReadError(_describe(exc.__cause__ or exc), request=request) from exc
             if not data:
-                if not buffer:
+                if first and not buffer:
                     raise _Stale
                 message = "server closed the connection in the middle of the response head"
                 raise httpx2.RemoteProtocolError(message, request=request)
             buffer += data
+        if end < 0 or end + size > MAX_HEAD:
+            message = f"response head is over {MAX_HEAD // 1024} KiB"
+            raise httpx2.RemoteProtocolError(message, request=request)
         lines = bytes(buffer[:end]).split(b"\n")
         del buffer[: end + size]
         return _parse_head(lines, request)
@@ -250,7 +277,7 @@ def _parse_head(lines: list[bytes], request: httpx2.Request) -> Head:
     status_line = lines[0].rstrip(b"\r")
     version, _, rest = status_line.partition(b" ")
     code, _, reason = rest.partition(b" ")
-    if version not in (b"HTTP/1.1", b"HTTP/1.0") or len(code) != 3 or not code.isdigit():
+    if version not in (b"HTTP/1.1", b"HTTP/1.0") or not _STATUS_CODE.fullmatch(code):
         message = f"malformed status line {status_line[:60]!r}"
         raise httpx2.RemoteProtocolError(message, request=request)
     headers: list[tuple[bytes, bytes]] = []
@@ -384,9 +411,16 @@ class _Body(httpx2.AsyncByteStream):
 
 
 def _request_bytes(request: httpx2.Request, body: bytes) -> bytes:
-    lines = [b"%s %s HTTP/1.1" % (request.method.encode("ascii"), request.url.raw_path)]
+    method = request.method.encode("ascii", "replace")
+    if not _TOKEN.fullmatch(method):
+        message = f"invalid request method {method[:40]!r}"
+        raise httpx2.LocalProtocolError(message, request=request)
+    lines = [b"%s %s HTTP/1.1" % (method, request.url.raw_path)]
     for name, value in request.headers.raw:
-        if b"\r" in value or b"\n" in value or b"\0" in value or not name.isascii():
+        if not _TOKEN.fullmatch(name):
+            message = f"invalid request header name {name[:40]!r}"
+            raise httpx2.LocalProtocolError(message, request=request)
+        if _BAD_VALUE.search(value):
             message = f"invalid value in request header {name[:40]!r}"
             raise httpx2.LocalProtocolError(message, request=request)
         lines.append(name + b": " + value)

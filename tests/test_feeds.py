@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shlex
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -10,7 +11,7 @@ from hypothesis import strategies as st
 
 from statusstream import providers
 from statusstream.errors import DefinitionError, UsageError
-from statusstream.feeds import Definitions, FeedSpec, load, parse_line
+from statusstream.feeds import Definitions, FeedSpec, _strip_comment, load, parse_line, split_words
 
 SECRET = "s3cr3t-T0KEN"
 PROBLEM = re.compile(r"^feeds\.txt:\d+: \S.*$")
@@ -487,3 +488,10 @@ def test_header_values_never_leak(before: list[str], header: str, after: list[st
         return
     assert SECRET not in repr(definitions)
     assert all(SECRET not in (spec.name or "") for spec in definitions.feeds)
+
+
+@settings(max_examples=500)
+@given(st.text(st.sampled_from(list("ab#=: /.\t\r\n\x0b\x0c\x1c\x85\u00a0\u2003"))))
+def test_a_line_without_quotes_splits_as_shlex_splits_it(line: str) -> None:
+    """`split_words` skips `shlex` when nothing is quoted; the words must be the same."""
+    assert split_words(line) == shlex.split(_strip_comment(line), posix=True)

@@ -11,7 +11,7 @@ import base64
 import httpx2
 import trio
 
-from statusstream.fetch import fetch, make_client
+from statusstream.fetch import fetch
 from tests.conftest import Cli
 from tests.feedgen import incident, statuspage_rss
 from tests.hostile import (
@@ -128,10 +128,12 @@ async def test_header_secrets_follow_only_their_origin_or_an_upgrade() -> None:
             return httpx2.Response(301, headers={"Location": location})
         return httpx2.Response(200, content=FEED)
 
-    async with make_client(4, httpx2.MockTransport(handler)) as client:
+    async with httpx2.MockTransport(handler) as transport:
         with trio.fail_after(10):
             for url in redirects:
-                await fetch(client, url, headers={"X-Token": SECRET}, etag=None, last_modified=None)
+                await fetch(
+                    transport, url, headers={"X-Token": SECRET}, etag=None, last_modified=None
+                )
     assert seen == {
         "http://a.test/feed": SECRET,
         "https://a.test/feed": SECRET,

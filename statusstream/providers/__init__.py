@@ -1,28 +1,33 @@
 """Status-page formats: pure functions from a parsed `Document` to incident updates.
 
-`PROVIDERS` is the one table of them, in detection order: each recognises its format from
+`all_providers()` is the one table of them, in detection order: each recognises its format from
 the feed itself (generator, link and id patterns, markup). `generic` is the fallback and
 matches anything, so it comes last.
 """
 
 from __future__ import annotations
 
+import functools
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from statusstream.model import Document, Update
-from statusstream.providers import (
-    aws,
-    azure,
-    betterstack,
-    cachet,
-    gcp,
-    generic,
-    incidentio,
-    instatus,
-    slack,
-    statusio,
-    statuspage,
+
+# Detection order. The modules are imported on first use: a run whose feeds all answer 304
+# never needs them, and checking a definition needs only the names.
+NAMES: tuple[str, ...] = (
+    "statuspage",
+    "incidentio",
+    "aws",
+    "gcp",
+    "azure",
+    "slack",
+    "statusio",
+    "betterstack",
+    "instatus",
+    "cachet",
+    "generic",
 )
 
 
@@ -33,25 +38,18 @@ class Provider:
     extract: Callable[[Document], list[Update]]
 
 
-PROVIDERS: tuple[Provider, ...] = (
-    Provider("statuspage", statuspage.detect, statuspage.extract),
-    Provider("incidentio", incidentio.detect, incidentio.extract),
-    Provider("aws", aws.detect, aws.extract),
-    Provider("gcp", gcp.detect, gcp.extract),
-    Provider("azure", azure.detect, azure.extract),
-    Provider("slack", slack.detect, slack.extract),
-    Provider("statusio", statusio.detect, statusio.extract),
-    Provider("betterstack", betterstack.detect, betterstack.extract),
-    Provider("instatus", instatus.detect, instatus.extract),
-    Provider("cachet", cachet.detect, cachet.extract),
-    Provider("generic", generic.detect, generic.extract),
-)
-
-NAMES: tuple[str, ...] = tuple(provider.name for provider in PROVIDERS)
+@functools.cache
+def all_providers() -> tuple[Provider, ...]:
+    """The table of providers, in detection order."""
+    table = []
+    for name in NAMES:
+        module = importlib.import_module(f"{__name__}.{name}")
+        table.append(Provider(name, module.detect, module.extract))
+    return tuple(table)
 
 
 def by_name(name: str) -> Provider:
-    for provider in PROVIDERS:
+    for provider in all_providers():
         if provider.name == name:
             return provider
     message = f"unknown provider {name!r} (known: {', '.join(NAMES)})"
@@ -60,4 +58,4 @@ def by_name(name: str) -> Provider:
 
 def detect(document: Document) -> Provider:
     """The first provider that recognises the document."""
-    return next(provider for provider in PROVIDERS if provider.detect(document))
+    return next(provider for provider in all_providers() if provider.detect(document))

@@ -130,6 +130,7 @@ _WHEN = re.compile(
     r"(?P<month>[A-Za-z]{3})[a-z]*\.?\s+(?P<day>\d{1,2}),?\s*(?:(?P<year>\d{4}),?\s*)?"
     r"(?P<hour>\d{1,2}):(?P<minute>\d{2})\s*(?P<ampm>[AaPp][Mm])?\s*(?P<zone>[A-Za-z]{1,5})?"
 )
+_HALF_YEAR = timedelta(days=182)
 _OFFSET = re.compile(r"([+-])(\d{2}):?(\d{2})\s*$")
 _MONTHS = {
     name: number
@@ -153,7 +154,8 @@ _SUMMER_LABEL = re.compile(r"\b(?:PDT|MDT|CDT|EDT|AKDT|BST|WEST|CEST|EEST|AEDT|N
 
 def has_summer_labels(text: str) -> bool:
     """Whether a page's text names a summer-time zone (so its labels follow the season)."""
-    return bool(_SUMMER_LABEL.search(text))
+    # Each label holds "DT" or "ST": looking for those first skips most of the regex's work.
+    return ("DT" in text or "ST" in text) and _SUMMER_LABEL.search(text) is not None
 
 
 def parse_when(
@@ -182,18 +184,20 @@ def parse_when(
     summer = None if labels_follow_summer_time else fallback_zone
     zone = _label_zone(match["zone"], summer) or fallback_zone or UTC
     anchor = reference or datetime.now(UTC)
-    years = (
-        [int(match["year"])] if match["year"] else [anchor.year - 1, anchor.year, anchor.year + 1]
-    )
+    written = bool(match["year"])
+    years = [int(match["year"])] if written else [anchor.year, anchor.year - 1, anchor.year + 1]
     candidates = []
     for year in years:
         try:
             local = datetime(
                 year, month, int(match["day"]), hour, int(match["minute"]), tzinfo=zone
             )
-            candidates.append(local.astimezone(UTC))
+            candidate = local.astimezone(UTC)
         except (ValueError, OverflowError):  # Feb 29 in a year without one, year 1 in JST, ...
             continue
+        if not written and abs(candidate - anchor) <= _HALF_YEAR:
+            return candidate  # any other year is over half a year away: this one is nearest
+        candidates.append(candidate)
     if not candidates:
         return None
     return min(candidates, key=lambda candidate: abs(candidate - anchor))

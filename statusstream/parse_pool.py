@@ -1,0 +1,49 @@
+"""Where `parsing.parse_feed` runs: in the event loop for a few bodies, then in worker processes.
+
+Parsing is the CPU floor of a cold poll. Worker processes (threads cannot) spread it over the
+cores, and keep a huge hostile body from stalling every other feed: a parse cancelled with
+its poll kills its worker. A run with few new bodies (the usual poll) never pays for starting
+them: the first `IN_PROCESS` bodies of a run are parsed in the event loop.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+import trio
+
+from statusstream.parsing import Parsed, parse_feed
+
+IN_PROCESS = 8
+IDLE_TIMEOUT = 120.0  # seconds an idle worker waits for more before it exits
+
+
+class ParsePool:
+    def __init__(self, workers: int) -> None:
+        self._workers = workers
+        self._bodies = 0
+        self._exit = contextlib.AsyncExitStack()
+        self._context: Any = None  # a `trio_parallel.WorkerContext` (untyped), once started
+        self._limiter = trio.CapacityLimiter(max(1, workers))
+
+    async def parse(self, body: bytes, provider: str | None) -> Parsed:
+        self._bodies += 1
+        if self._workers < 1 or self._bodies <= IN_PROCESS:
+            return parse_feed(body, provider)
+        if self._context is None:
+            import trio_parallel  # type: ignore[import-untyped]  # deferred: few runs need it
+
+            # Entering the context starts nothing and does not block, so no other task
+            # can find `_context` still unset and open a second one.
+            self._context = await self._exit.enter_async_context(
+                trio_parallel.open_worker_context(idle_timeout=IDLE_TIMEOUT)
+            )
+        parsed: Parsed = await self._context.run_sync(
+            parse_feed, body, provider, kill_on_cancel=True, limiter=self._limiter
+        )
+        return parsed
+
+    async def aclose(self) -> None:
+        """Stop the workers (waiting for any still parsing)."""
+        await self._exit.aclose()
