@@ -35,6 +35,8 @@ Exit codes: 0 done, 1 some feed failed (--once), 2 bad usage, definitions or
 state file, 75 state file in use, 130 interrupted.
 """
 
+MAX_PARSE_WORKERS = 8
+
 
 class Duration(click.ParamType):  # type: ignore[type-arg]
     name = "duration"
@@ -297,9 +299,10 @@ def _main(
 
 
 def _parse_workers() -> int:
-    """One parsing worker per core we may use; none on a single core, where they cost more."""
+    """Parsing workers: two per core we may use, as each waits on the event loop between
+    bodies; none on a single core, where they would only add work."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return cores if cores and cores > 1 else 0
+    return min(2 * cores, MAX_PARSE_WORKERS) if cores and cores > 1 else 0
 
 
 def _read(name: str) -> str:

@@ -4,6 +4,10 @@ A versioned JSON document, written atomically (temporary file, fsync, rename) wi
 guarded by an `fcntl` lock on a `<state>.lock` file beside it, so a stale lock dies with its
 process. It stays small: update keys are 6-character digests, grouped by incident, and an
 incident that left its feed is forgotten `FORGET_AFTER_DAYS` later.
+
+Version 2 writes a feed's incidents as one string, each incident's digest followed by its
+update keys, space-separated: a JSON object per incident cost 8 MB and 90 ms to encode (140
+ms to decode) at 10,000 feeds. Version 1 files, with an object, are still read.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from statusstream.errors import StateError, StateLockedError, StateSaveError
 
 T = TypeVar("T")
 
-VERSION = 1
+VERSION = 2
 DIGEST_WIDTH = 6
 FORGET_AFTER_DAYS = 30
 MAX_INCIDENTS_PER_FEED = 500
@@ -39,7 +43,8 @@ _TEMPORARY = re.compile(r"[a-z0-9_]{8}")  # the random part of a `tempfile.mkste
 def digest(text: str) -> str:
     """A short, stable digest for state keys: 36 bits, collisions only matter within a feed."""
     raw = hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
-    return base64.urlsafe_b64encode(raw).decode("ascii")[:DIGEST_WIDTH]
+    # The first 6 characters of the base64 of the digest come from its first 5 bytes.
+    return base64.urlsafe_b64encode(raw[:6]).decode("ascii")[:DIGEST_WIDTH]
 
 
 def body_digest(body: bytes) -> str:
@@ -111,7 +116,8 @@ class FeedState:
         if self.quiet:
             record["quiet"] = True
         if self.incidents:
-            record["incidents"] = self.incidents
+            incidents = self.incidents
+            record["incidents"] = " ".join(map(str.__add__, incidents.keys(), incidents.values()))
         if self.gone:
             record["gone"] = self.gone
         return record
@@ -123,7 +129,7 @@ class FeedState:
             last_modified=_optional(record, "last_modified", str),
             body=_optional(record, "body", str),
             baselined=bool(record.get("baselined", False)),
-            incidents={str(k): str(v) for k, v in dict(record.get("incidents", {})).items()},
+            incidents=_incidents(record.get("incidents", "")),
             gone={str(k): int(v) for k, v in dict(record.get("gone", {})).items()},
             failures=int(record.get("failures", 0)),
             failing=_optional(record, "failing", str),
@@ -131,6 +137,21 @@ class FeedState:
             quiet=bool(record.get("quiet", False)),
             ttl=_optional(record, "ttl", float),
         )
+
+
+def _incidents(value: object) -> dict[str, str]:
+    if isinstance(value, dict):  # version 1
+        return {str(incident): str(keys) for incident, keys in value.items()}
+    if not isinstance(value, str):
+        message = f"incidents are a {type(value).__name__}, not a string"
+        raise TypeError(message)
+    incidents = {}
+    for entry in value.split():
+        if len(entry) % DIGEST_WIDTH or len(entry) < 2 * DIGEST_WIDTH:
+            message = f"incident entry {entry[:20]!r} is not digests of {DIGEST_WIDTH} characters"
+            raise ValueError(message)
+        incidents[entry[:DIGEST_WIDTH]] = entry[DIGEST_WIDTH:]
+    return incidents
 
 
 def _optional(record: dict[str, Any], name: str, kind: Callable[[Any], T]) -> T | None:

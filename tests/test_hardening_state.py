@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from statusstream.errors import StateError
-from statusstream.state import State
+from statusstream.state import VERSION, State
 from tests.conftest import COMMAND, Cli
 from tests.feedgen import incident, statuspage_rss
 from tests.hostile import (
@@ -144,11 +144,13 @@ def test_a_state_file_from_a_newer_version_is_refused(hostile: HostileServer, cl
     """A state written by a newer statusstream: exit 2, a clear message, the file untouched."""
     url = hostile.respond("/a.rss", statuspage_rss([DOWN]))
     cli.state.parent.mkdir(parents=True, exist_ok=True)
-    newer = b'{"version": 2, "feeds": {}, "shiny": true}'
+    newer = b'{"version": %d, "feeds": {}, "shiny": true}' % (VERSION + 1)
     cli.state.write_bytes(newer)
     result = run(cli, "--once", cli.feeds(url))
     assert result.code == 2
-    assert f"{cli.state}: written by a newer statusstream (state version 2" in result.err
+    assert (
+        f"{cli.state}: written by a newer statusstream (state version {VERSION + 1}" in result.err
+    )
     assert cli.state.read_bytes() == newer
     assert hostile.requests == []
 

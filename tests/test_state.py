@@ -81,6 +81,27 @@ def test_document_is_versioned_compact_json() -> None:
     assert data == json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode()
 
 
+def test_incidents_are_one_string_per_feed() -> None:
+    """Version 2: each incident's digest then its update keys, the incidents space-separated."""
+    feed = FeedState(incidents={"AAAAAA": "BBBBBBCCCCCC", "DDDDDD": "EEEEEE"})
+    record = json.loads(State(feeds={"u": feed}).to_bytes())["feeds"]["u"]
+    assert record["incidents"] == "AAAAAABBBBBBCCCCCC DDDDDDEEEEEE"
+
+
+def test_a_version_1_state_reads_the_same_and_is_written_as_version_2() -> None:
+    """Version 1 wrote an object per incident; such a file loses nothing."""
+    version_1 = {
+        "version": 1,
+        "feeds": {"u": {"etag": "x", "incidents": {"AAAAAA": "BBBBBBCCCCCC", "DDDDDD": "EEEEEE"}}},
+    }
+    state = State.from_bytes(json.dumps(version_1).encode(), "s")
+    assert state.feeds["u"].incidents == {"AAAAAA": "BBBBBBCCCCCC", "DDDDDD": "EEEEEE"}
+    assert state.feeds["u"].etag == "x"
+    again = State.from_bytes(state.to_bytes(), "s")
+    assert again == state
+    assert json.loads(state.to_bytes())["version"] == VERSION == 2
+
+
 def test_validators_are_kept_exactly_as_sent() -> None:
     """ETag and Last-Modified are stored byte for byte, quotes, W/ prefix and all."""
     feed = FeedState(etag='W/"ü-\\"x\\""', last_modified="Mon, 03 Nov 2025 14:32:00 GMT")
@@ -126,6 +147,9 @@ def test_a_newer_version_is_refused_clearly() -> None:
         b'{"version": 1, "feeds": null}',
         b'{"version": 1, "feeds": {"https://a.test/": []}}',
         b'{"version": 1, "feeds": {"https://a.test/": {"incidents": ["abc"]}}}',
+        b'{"version": 2, "feeds": {"https://a.test/": {"incidents": "AAAAAABBB"}}}',
+        b'{"version": 2, "feeds": {"https://a.test/": {"incidents": "AAAAAA"}}}',
+        b'{"version": 2, "feeds": {"https://a.test/": {"incidents": 7}}}',
         b'{"version": 1, "feeds": {"https://a.test/": {"gone": {"abc": "yesterday"}}}}',
         b'{"version": 1, "feeds": {"https://a.test/": {"failures": "many"}}}',
         b'{"version": 1, "feeds": {"https://a.test/": {"retry_at": "soon"}}}',
