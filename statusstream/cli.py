@@ -14,7 +14,6 @@ import trio
 
 from statusstream import __version__, feeds
 from statusstream.errors import DefinitionError, StatusStreamError, UsageError
-from statusstream.events import json_schema
 from statusstream.log import LEVELS, Log
 from statusstream.output import Output
 from statusstream.poller import ALL, Settings
@@ -195,6 +194,8 @@ def cli(
         click.echo(_version(verbose))
         return
     if schema:
+        from statusstream.events import json_schema
+
         click.echo(json.dumps(json_schema(), indent=2))
         return
     if catalog:

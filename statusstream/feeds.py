@@ -15,7 +15,6 @@ import hashlib
 import os
 import re
 import shlex
-import xml.etree.ElementTree as ElementTree
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -311,6 +310,8 @@ def _is_opml(text: str) -> bool:
 
 def _parse_opml(origin: str, text: str, problems: list[str]) -> list[FeedSpec]:
     """Every `<outline xmlUrl=...>`; its `title` or `text` is the name."""
+    import xml.etree.ElementTree as ElementTree  # only for OPML, rarer than text lines
+
     try:
         root = ElementTree.fromstring(text)
     except ElementTree.ParseError as exc:
@@ -341,6 +342,8 @@ def in_shard(url: str, shard: int, shards: int) -> bool:
 
 def to_opml(specs: Iterable[FeedSpec], title: str = "statusstream feeds") -> str:
     """The feeds as an OPML 2.0 subscription list (names and URLs; options and secrets stay out)."""
+    import xml.etree.ElementTree as ElementTree
+
     root = ElementTree.Element("opml", version="2.0")
     head = ElementTree.SubElement(root, "head")
     ElementTree.SubElement(head, "title").text = title

@@ -13,22 +13,28 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 import httpx2
 import trio
 
-from statusstream import tracker
 from statusstream.errors import FeedError
-from statusstream.events import Event
 from statusstream.feeds import FeedSpec, host_of
 from statusstream.fetch import DEFAULT_MAX_BODY, Fetched, FetchError, fetch
 from statusstream.log import Log
-from statusstream.model import Update
 from statusstream.output import Output
 from statusstream.pacing import CLOSED_STATUSES
-from statusstream.parse_pool import ParsePool
 from statusstream.state import FeedState, State, body_digest, today
 from statusstream.timeutil import rfc3339, utcnow
+
+if TYPE_CHECKING:
+    # Imported where first needed: a poll answered 304 needs neither parsing nor the
+    # tracker, and a run of such polls should not pay for importing them.
+    from statusstream import tracker
+    from statusstream.events import Event
+    from statusstream.model import Update
+    from statusstream.parse_pool import ParsePool
+    from statusstream.parsing import Parsed
 
 ALL = math.inf  # --since all
 
@@ -93,10 +99,11 @@ class Poller:
         self.changed = trio.Event()  # set when the state changed; the saver resets it
         self._limit = trio.CapacityLimiter(settings.concurrency)
         self._host_limits: dict[str, trio.CapacityLimiter] = {}
-        self._parsers = ParsePool(settings.parse_workers)
+        self._parsers: ParsePool | None = None  # started with the first body to parse
 
     async def aclose(self) -> None:
-        await self._parsers.aclose()
+        if self._parsers is not None:
+            await self._parsers.aclose()
 
     async def poll(self, spec: FeedSpec) -> Polled:
         feed = self.state.feed(spec.url)
@@ -114,7 +121,7 @@ class Poller:
             self._recovered(spec, feed)
             return Polled(ok=True, max_age=fetched.max_age)
         try:
-            parsed = await self._parsers.parse(fetched.body, spec.provider)
+            parsed = await self._parse(fetched.body, spec.provider)
         except FeedError as exc:
             self._failed(spec, feed, str(exc), None)
             return Polled(ok=False)
@@ -122,6 +129,8 @@ class Poller:
             self._failed(spec, feed, f"cannot read this feed ({type(exc).__name__}: {exc})", None)
             return Polled(ok=False)
         name = spec.name or parsed.title or host_of(spec.url) or spec.url
+        from statusstream import tracker
+
         source = tracker.Source(name=name, url=spec.url, provider=parsed.provider)
         self._commit(feed, source, parsed.updates)
         # Only now, with every event written, may the body and its validators count as seen.
@@ -132,6 +141,13 @@ class Poller:
         self.tally.changed += 1
         self._recovered(spec, feed)
         return Polled(ok=True, max_age=fetched.max_age)
+
+    async def _parse(self, body: bytes, provider: str | None) -> Parsed:
+        if self._parsers is None:
+            from statusstream.parse_pool import ParsePool
+
+            self._parsers = ParsePool(self.settings.parse_workers)
+        return await self._parsers.parse(body, provider)
 
     async def _fetch(self, spec: FeedSpec, feed: FeedState) -> Fetched:
         host = host_of(spec.url)
@@ -158,6 +174,8 @@ class Poller:
     def _commit(self, feed: FeedState, source: tracker.Source, updates: list[Update]) -> None:
         """Write the new events, recording each only after it was written."""
         observed = utcnow()
+        from statusstream import tracker
+
         plan = tracker.plan(feed, updates, source, observed, self._since_cutoff(observed))
         for incident_key, update_key in plan.silent:
             feed.record(incident_key, update_key)
@@ -243,6 +261,8 @@ class Poller:
             return
         now = rfc3339(utcnow())
         identity = f"{spec.url}\x1f{change}\x1f{now}"
+        from statusstream.events import Event
+
         event = Event(
             id=hashlib.sha256(identity.encode()).hexdigest()[:24],
             source=_name(spec),

@@ -65,7 +65,8 @@ class Runner:
                     nursery.start_soon(self._save_on_change, poller)
                     await self._apply(feeds, nursery)
         finally:
-            self.save()
+            if poller.changed.is_set():  # else the file holds this state already
+                self.save()
             with trio.CancelScope(shield=True):  # a cancelled parse killed its worker already
                 await poller.aclose()
         if self._fatal is not None:

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import functools
 import importlib
-from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from statusstream.model import Document, Update
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from statusstream.model import Document, Update
 
 # Detection order. The modules are imported on first use: a run whose feeds all answer 304
 # never needs them, and checking a definition needs only the names.

@@ -250,6 +250,8 @@ class Row:
     events: int
     statuses: Counter[str] = field(default_factory=Counter)
     expected: int | None = None
+    state_mb: float = 0.0  # the state file after the run
+    save_ms: float | None = None  # one save of that state (after changed only)
 
 
 def timed(argv: list[str], cwd: Path, env: dict[str, str], out: Path, timeout: float) -> Row:
@@ -340,6 +342,9 @@ def run_scenarios(
         row = timed(argv, home, environment(home), home / scenario, args.timeout)
         row.n, row.scenario, row.rep, row.expected = n, scenario, rep, expected
         row.statuses = server.statuses(mark)
+        row.state_mb = state.stat().st_size / 1e6 if state.exists() else 0.0
+        if scenario == "changed" and state.exists() and args.cmd is None:
+            row.save_ms = save_time(state)
         rows.append(row)
         print(
             f"  n={n} rep {rep} {scenario:<7} rc={row.rc} wall={row.wall:.2f}s cpu={row.cpu:.2f}s"
@@ -349,6 +354,37 @@ def run_scenarios(
             flush=True,
         )
     return rows
+
+
+def save_time(state: Path) -> float | None:
+    """Milliseconds of one save of this state (median of 5), in a process of its own."""
+    script = (
+        "import statistics, sys, time\n"
+        "from pathlib import Path\n"
+        "from statusstream.state import StateFile\n"
+        "file = StateFile(Path(sys.argv[1]))\n"
+        "state = file.open()\n"
+        "times = []\n"
+        "for _ in range(5):\n"
+        "    state.feed('bench:').failures += 1  # a change, so that the save writes\n"
+        "    start = time.perf_counter()\n"
+        "    file.save(state)\n"
+        "    times.append(time.perf_counter() - start)\n"
+        "file.close()\n"
+        "print(statistics.median(times) * 1000)\n"
+    )
+    copy = state.with_name("save-test.json")
+    shutil.copyfile(state, copy)
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", script, str(copy)], capture_output=True, text=True, check=True
+        )
+    except (OSError, subprocess.CalledProcessError):
+        return None  # statusstream is not importable here
+    finally:
+        for leftover in (copy, copy.with_name(copy.name + ".lock")):
+            leftover.unlink(missing_ok=True)
+    return float(done.stdout)
 
 
 # -- report ----------------------------------------------------------------------------------
@@ -365,8 +401,9 @@ def same(values: list[int]) -> str:
 
 def table(rows: list[Row]) -> str:
     lines = [
-        "| N | scenario | wall s | CPU s | peak RSS MB | 200 | 304 | other | events | rc |",
-        "|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|",
+        "| N | scenario | wall s | CPU s | peak RSS MB | 200 | 304 | other | events | rc"
+        " | state MB | one save ms |",
+        "|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
     ]
     for n in sorted({row.n for row in rows}):
         for scenario in SCENARIOS:
@@ -385,9 +422,15 @@ def table(rows: list[Row]) -> str:
                 f" | {median([row.rss_mb for row in group]):.0f}"
                 f" | {same([row.statuses['200'] for row in group])}"
                 f" | {same([row.statuses['304'] for row in group])}"
-                f" | {same(other)} | {events} | {same([row.rc for row in group])} |"
+                f" | {same(other)} | {events} | {same([row.rc for row in group])}"
+                f" | {median([row.state_mb for row in group]):.2f} | {_save(group)} |"
             )
     return "\n".join(lines)
+
+
+def _save(group: list[Row]) -> str:
+    times = [row.save_ms for row in group if row.save_ms is not None]
+    return f"{median(times):.0f}" if times else ""
 
 
 def main() -> None:
