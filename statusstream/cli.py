@@ -7,19 +7,21 @@ import os
 import signal
 import sys
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import click
-import trio
 
-from statusstream import __version__, feeds
+from statusstream import __version__
 from statusstream.errors import DefinitionError, StatusStreamError, UsageError
 from statusstream.log import LEVELS, Log
-from statusstream.output import Output
-from statusstream.poller import ALL, Settings
-from statusstream.runner import Runner
-from statusstream.state import State, StateFile, default_path
-from statusstream.timeutil import parse_duration
+from statusstream.timeutil import ALL_TIME, parse_duration
+
+# What a run needs (trio, httpx2, the poller) is imported when it starts, not here: each
+# parsing worker process imports this module again as its `__main__` (the spawn start
+# method runs the `statusstream` script), and should not pay for all of it.
+if TYPE_CHECKING:
+    from statusstream import feeds
+    from statusstream.poller import Settings
 
 EXAMPLES = """
 \b
@@ -72,7 +74,7 @@ class Since(Duration):
         self, value: object, param: click.Parameter | None, ctx: click.Context | None
     ) -> float:
         if str(value).strip().lower() == "all":
-            return ALL
+            return ALL_TIME
         return super().convert(value, param, ctx)
 
 
@@ -203,6 +205,9 @@ def cli(
 
         click.echo(as_feeds_text(), nl=False)
         return
+    from statusstream.poller import Settings
+    from statusstream.state import default_path
+
     try:
         code = _main(
             log,
@@ -246,6 +251,13 @@ def _main(
     state_path: Path | None,
     quiet: bool,
 ) -> int:
+    import trio
+
+    from statusstream import feeds
+    from statusstream.output import Output
+    from statusstream.runner import Runner
+    from statusstream.state import State, StateFile
+
     if not definitions:
         if _is_terminal(sys.stdin):
             message = (

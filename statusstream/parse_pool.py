@@ -3,7 +3,8 @@
 Parsing is the CPU floor of a cold poll. Worker processes (threads cannot) spread it over the
 cores, and keep a huge hostile body from stalling every other feed: a parse cancelled with
 its poll kills its worker. A run with few new bodies (the usual poll) never pays for starting
-them: the first `IN_PROCESS` bodies of a run are parsed in the event loop.
+them: the first `IN_PROCESS` bodies of a run are parsed in the event loop, unless one is
+over `LARGE_BODY` (a normal feed is under 100 KB; a hostile one can cost seconds).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import trio
 from statusstream.parsing import Parsed, parse_feed
 
 IN_PROCESS = 8
+LARGE_BODY = 512 * 1024
 IDLE_TIMEOUT = 120.0  # seconds an idle worker waits for more before it exits
 
 
@@ -26,10 +28,11 @@ class ParsePool:
         self._exit = contextlib.AsyncExitStack()
         self._context: Any = None  # a `trio_parallel.WorkerContext` (untyped), once started
         self._limiter = trio.CapacityLimiter(max(1, workers))
+        self.in_workers = 0  # bodies parsed in a worker process
 
     async def parse(self, body: bytes, provider: str | None) -> Parsed:
         self._bodies += 1
-        if self._workers < 1 or self._bodies <= IN_PROCESS:
+        if self._workers < 1 or (self._bodies <= IN_PROCESS and len(body) <= LARGE_BODY):
             return parse_feed(body, provider)
         if self._context is None:
             import trio_parallel  # type: ignore[import-untyped]  # deferred: few runs need it
@@ -39,6 +42,7 @@ class ParsePool:
             self._context = await self._exit.enter_async_context(
                 trio_parallel.open_worker_context(idle_timeout=IDLE_TIMEOUT)
             )
+        self.in_workers += 1
         parsed: Parsed = await self._context.run_sync(
             parse_feed, body, provider, kill_on_cancel=True, limiter=self._limiter
         )

@@ -8,7 +8,6 @@ reported once when it starts failing and once when it recovers, never on every p
 from __future__ import annotations
 
 import hashlib
-import math
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -25,7 +24,7 @@ from statusstream.log import Log
 from statusstream.output import Output
 from statusstream.pacing import CLOSED_STATUSES
 from statusstream.state import FeedState, State, body_digest, today
-from statusstream.timeutil import rfc3339, utcnow
+from statusstream.timeutil import ALL_TIME, rfc3339, utcnow
 
 if TYPE_CHECKING:
     # Imported where first needed: a poll answered 304 needs neither parsing nor the
@@ -36,8 +35,6 @@ if TYPE_CHECKING:
     from statusstream.parse_pool import ParsePool
     from statusstream.parsing import Parsed
 
-ALL = math.inf  # --since all
-
 
 @dataclass(frozen=True, slots=True)
 class Settings:
@@ -47,7 +44,7 @@ class Settings:
     timeout: float = 30.0
     concurrency: int = 16
     per_host: int = 8
-    since: float | None = None  # seconds, ALL, or None for a silent baseline
+    since: float | None = None  # seconds, ALL_TIME, or None for a silent baseline
     health: bool = False
     human: bool = False  # one readable line per event instead of JSON (a terminal)
     progress: bool = False  # `--once` shows "done/total" on stderr, a terminal
@@ -206,7 +203,7 @@ class Poller:
         since = self.settings.since
         if since is None:
             return None
-        if since == ALL:
+        if since == ALL_TIME:
             return datetime.min.replace(tzinfo=UTC)
         return observed - timedelta(seconds=since)
 

@@ -6,6 +6,8 @@ import math
 import re
 from datetime import UTC, datetime
 
+ALL_TIME = math.inf  # `--since all`: a duration longer than any
+
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*([smhd]?)")
 _UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
 
