@@ -167,7 +167,7 @@ async def _follow(
     for _ in range(MAX_REDIRECTS + 1):
         # The feed's headers (secrets) go only where the feed's definition sent them.
         own = own_headers if _trusted(origin, _origin(target)) else {}
-        request = httpx2.Request("GET", target, headers={**DEFAULT_HEADERS, **own, **validators})
+        request = httpx2.Request("GET", target, headers=_merged(DEFAULT_HEADERS, own, validators))
         response = await transport.handle_async_request(request)
         try:
             location = response.headers.get("Location")
@@ -182,6 +182,16 @@ async def _follow(
             raise FetchError(message)
     message = f"too many redirects (more than {MAX_REDIRECTS})"
     raise FetchError(message)
+
+
+def _merged(*layers: dict[str, str]) -> dict[str, str]:
+    """Headers merged with the case of names ignored, a later layer winning (`user-agent`
+    given by the feed replaces the default `User-Agent`)."""
+    merged: dict[str, tuple[str, str]] = {}
+    for layer in layers:
+        for name, value in layer.items():
+            merged[name.lower()] = (name, value)
+    return dict(merged.values())
 
 
 def _origin(url: httpx2.URL) -> tuple[str, str, int | None]:
@@ -213,7 +223,7 @@ async def _read(response: httpx2.Response, max_body: int, *, conditional: bool) 
         retry_after = None
         if status in (429, 503):
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
-        message = f"HTTP {status} {response.reason_phrase}".rstrip()
+        message = f"HTTP {status} {clean(response.reason_phrase)[:80]}".rstrip()
         raise FetchError(message, retry_after=retry_after)
     declared = response.headers.get("Content-Length", "")
     if declared.isdigit() and int(declared) > max_body:

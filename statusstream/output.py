@@ -1,4 +1,4 @@
-"""stdout: one JSON line per event; a feed's lines are flushed at once; a closed stdout stops."""
+"""stdout: one JSON line per event, flushed as written; a closed or failing stdout stops the run."""
 
 from __future__ import annotations
 
@@ -40,8 +40,9 @@ class Output:
     def write(self, lines: list[str]) -> None:
         """Write and flush lines; only after this returns may their events be recorded.
 
-        One flush for a feed's lines, not one per line: if it fails, none of them counts as
-        written, and all are written again next time (delivery is at least once).
+        Lines produced together (a feed's, up to 16 KiB) are flushed together, with nothing
+        in between: a write each would cost more than their encoding. If the flush fails,
+        none of them counts as written, and all are written again next time.
         """
         if self._stream is None:
             message = "cannot write to stdout: it is closed"

@@ -117,8 +117,15 @@ class Poller:
             self.tally.not_modified += 1
             self._recovered(spec, feed)
             return Polled(ok=True, max_age=fetched.max_age)
+        timeout = spec.timeout or self.settings.timeout
         try:
-            parsed = await self._parse(fetched.body, spec.provider)
+            # A parse in a worker process is killed at the deadline; one in the event loop
+            # (a small body, see `ParsePool`) cannot be, and is quick.
+            with trio.fail_after(timeout):
+                parsed = await self._parse(fetched.body, spec.provider)
+        except trio.TooSlowError:
+            self._failed(spec, feed, f"parsing took over {timeout:g}s", None)
+            return Polled(ok=False)
         except FeedError as exc:
             self._failed(spec, feed, str(exc), None)
             return Polled(ok=False)
@@ -153,20 +160,19 @@ class Poller:
             per_host = self._host_limits[host] = trio.CapacityLimiter(self.settings.per_host)
         timeout = spec.timeout or self.settings.timeout
         # The host's slot first: a host at its cap must not hold global slots others could use.
-        async with per_host, self._limit:
-            try:
-                with trio.fail_after(timeout):
-                    return await fetch(
-                        self.transport,
-                        spec.url,
-                        headers=dict(spec.headers),
-                        etag=feed.etag,
-                        last_modified=feed.last_modified,
-                        max_body=self.settings.max_body,
-                    )
-            except trio.TooSlowError:
-                message = f"timed out after {timeout:g}s"
-                raise FetchError(message) from None
+        async with _Slot(per_host), _Slot(self._limit):
+            with trio.CancelScope(deadline=trio.current_time() + timeout) as deadline:
+                return await fetch(
+                    self.transport,
+                    spec.url,
+                    headers=dict(spec.headers),
+                    etag=feed.etag,
+                    last_modified=feed.last_modified,
+                    max_body=self.settings.max_body,
+                )
+            assert deadline.cancelled_caught  # only the deadline ends the scope without a return
+            message = f"timed out after {timeout:g}s"
+            raise FetchError(message)
 
     def _commit(self, feed: FeedState, source: tracker.Source, updates: list[Update]) -> None:
         """Write the new events, recording each only after it was written."""
@@ -299,6 +305,25 @@ def _flush_points(lines: list[str]) -> Iterator[int]:
         if size >= FLUSH_BYTES or index == len(lines):
             yield index
             size = 0
+
+
+class _Slot:
+    """`async with _Slot(limiter)`: one of its tokens, without a trip through the scheduler
+    when one is free (`CapacityLimiter.acquire` always yields; the request soon will)."""
+
+    __slots__ = ("_limiter",)
+
+    def __init__(self, limiter: trio.CapacityLimiter) -> None:
+        self._limiter = limiter
+
+    async def __aenter__(self) -> None:
+        try:
+            self._limiter.acquire_nowait()
+        except trio.WouldBlock:
+            await self._limiter.acquire()
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self._limiter.release()
 
 
 def _name(spec: FeedSpec) -> str:

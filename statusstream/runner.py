@@ -65,10 +65,12 @@ class Runner:
                     nursery.start_soon(self._save_on_change, poller)
                     await self._apply(feeds, nursery)
         finally:
-            if poller.changed.is_set():  # else the file holds this state already
-                self.save()
-            with trio.CancelScope(shield=True):  # a cancelled parse killed its worker already
-                await poller.aclose()
+            try:
+                if poller.changed.is_set():  # else the file holds this state already
+                    self.save()
+            finally:
+                with trio.CancelScope(shield=True):  # a cancelled parse killed its worker
+                    await poller.aclose()
         if self._fatal is not None:
             raise self._fatal
 

@@ -37,6 +37,7 @@ DIGEST_WIDTH = 6
 FORGET_AFTER_DAYS = 30
 MAX_INCIDENTS_PER_FEED = 500
 MAX_KEYS_PER_INCIDENT = 200
+_DIGESTS = re.compile(r"[A-Za-z0-9_-]+")  # urlsafe base64
 _TEMPORARY = re.compile(r"[a-z0-9_]{8}")  # the random part of a `tempfile.mkstemp` name
 
 
@@ -140,14 +141,23 @@ class FeedState:
 
 
 def _incidents(value: object) -> dict[str, str]:
-    if isinstance(value, dict):  # version 1
-        return {str(incident): str(keys) for incident, keys in value.items()}
-    if not isinstance(value, str):
+    """`incidents` as version 2 writes it (one string), or as version 1 did (an object)."""
+    if isinstance(value, dict):
+        entries = [incident + keys for incident, keys in value.items() if isinstance(keys, str)]
+        digests = all(map(_DIGESTS.fullmatch, entries)) and all(
+            len(incident) == DIGEST_WIDTH for incident in value
+        )
+        if len(entries) != len(value) or not digests:
+            message = "incidents hold something other than digests"
+            raise ValueError(message)
+    elif isinstance(value, str):
+        entries = value.split()
+    else:
         message = f"incidents are a {type(value).__name__}, not a string"
         raise TypeError(message)
     incidents = {}
-    for entry in value.split():
-        if len(entry) % DIGEST_WIDTH or len(entry) < 2 * DIGEST_WIDTH:
+    for entry in entries:
+        if len(entry) % DIGEST_WIDTH or len(entry) < 2 * DIGEST_WIDTH or not entry.isascii():
             message = f"incident entry {entry[:20]!r} is not digests of {DIGEST_WIDTH} characters"
             raise ValueError(message)
         incidents[entry[:DIGEST_WIDTH]] = entry[DIGEST_WIDTH:]

@@ -6,9 +6,9 @@ was most of a warm poll. This transport does the same job for what a feed poller
 GET, or any request with a small body) in a tenth of the time:
 
 - connections are kept per origin and reused, most recent first; one found closed by the
-  server while idle is dropped before use, and a request that meets a connection closed
-  under it before any byte of the answer came is sent once more on a new one (it cannot
-  have been seen, and the methods sent are idempotent);
+  server while idle is dropped before use. A server may still close a kept connection just
+  as a request arrives, without answering it: such a request, if its method may be repeated
+  (GET, all statusstream sends), is sent again on another connection;
 - response heads are bounded (`MAX_HEAD`), malformed framing is a `RemoteProtocolError`,
   bodies are delimited by `Content-Length`, chunked coding or the end of the connection
   (RFC 9112 section 6.3) and streamed, so the caller bounds their size;
@@ -37,6 +37,7 @@ MAX_HEAD = 64 * 1024  # a response head, or a chunk's size line and the trailers
 RECEIVE = 64 * 1024
 CONNECT_DELAY = 0.25  # happy eyeballs: the head start of each address over the next
 DEFAULT_PORTS = {"http": 80, "https": 443}
+IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})  # RFC 9110 9.2.2
 _CHUNK_SIZE = re.compile(rb"[0-9A-Fa-f]{1,15}")
 _STATUS_CODE = re.compile(rb"[1-9][0-9][0-9]")
 _TOKEN = re.compile(rb"[!#$%&'*+.^_`|~0-9A-Za-z-]+")  # a method or a header name (RFC 9110)
@@ -71,7 +72,8 @@ class Http11Transport(httpx2.AsyncBaseTransport):
         if scheme not in DEFAULT_PORTS:
             message = f"unsupported URL scheme {scheme!r}"
             raise httpx2.UnsupportedProtocol(message, request=request)
-        origin = (scheme, url.host, url.port or DEFAULT_PORTS[scheme])
+        # The host as sent on the wire: IDNA-encoded, which TLS's server name must be too.
+        origin = (scheme, url.raw_host.decode("ascii"), url.port or DEFAULT_PORTS[scheme])
         raw = _request_bytes(request, await request.aread())
         while True:
             connection = self._checkout(origin)
@@ -83,8 +85,8 @@ class Http11Transport(httpx2.AsyncBaseTransport):
                 body = _Body(self, origin, connection, request, status, headers, keep_alive)
             except _Stale:
                 connection.close()
-                if reused:
-                    continue  # the server closed it while idle; never seen, so send again
+                if reused and request.method in IDEMPOTENT:
+                    continue  # closed by the server as the request came: not answered
                 message = "server closed the connection without an answer"
                 raise httpx2.RemoteProtocolError(message, request=request) from None
             except BaseException:
@@ -120,11 +122,28 @@ class Http11Transport(httpx2.AsyncBaseTransport):
 
     def _checkin(self, origin: Origin, connection: _Connection) -> None:
         if self._idle_count >= self._max_idle:
+            self._drop_expired()
+        if self._idle_count >= self._max_idle:
             connection.close()
             return
         connection.idle_since = time.monotonic()
         self._idle.setdefault(origin, []).append(connection)
         self._idle_count += 1
+
+    def _drop_expired(self) -> None:
+        """Close idle connections kept too long (origins no longer polled keep none)."""
+        for origin, connections in list(self._idle.items()):
+            kept = []
+            for each in connections:
+                if each.expired(self._expiry):
+                    each.close()
+                    self._idle_count -= 1
+                else:
+                    kept.append(each)
+            if kept:
+                self._idle[origin] = kept
+            else:
+                del self._idle[origin]
 
     async def _connect(self, origin: Origin, request: httpx2.Request) -> _Connection:
         scheme, host, port = origin
@@ -170,15 +189,19 @@ class _Connection:
         self.buffer = bytearray()
         self.idle_since = 0.0
 
+    def expired(self, expiry: float) -> bool:
+        return time.monotonic() - self.idle_since > expiry
+
     def usable(self, expiry: float) -> bool:
         """Not expired, and not closed by the server: an idle connection has nothing to read."""
-        if time.monotonic() - self.idle_since > expiry or self.buffer:
+        if self.expired(expiry) or self.buffer:
             return False
+        poll = select.poll()  # not `select.select`, which fails for descriptors over 1023
+        poll.register(self._fileno, select.POLLIN)
         try:
-            readable, _, _ = select.select([self._fileno], [], [], 0)
-        except (OSError, ValueError):
+            return not poll.poll(0)
+        except OSError:
             return False
-        return not readable
 
     def tls_leftover(self) -> bool:
         """Whether TLS holds bytes the server sent after its last answer.

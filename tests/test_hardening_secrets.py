@@ -146,3 +146,22 @@ async def test_header_secrets_follow_only_their_origin_or_an_upgrade() -> None:
         "https://f.test/feed": SECRET,
         "https://f.test/other": SECRET,
     }
+
+
+async def test_a_feed_header_replaces_a_default_whatever_its_case() -> None:
+    """`header="user-agent: ..."` sends that User-Agent alone, not beside statusstream's own."""
+    seen: list[list[tuple[bytes, bytes]]] = []
+
+    def handler(request: httpx2.Request) -> httpx2.Response:
+        seen.append(request.headers.raw)
+        return httpx2.Response(200, content=FEED)
+
+    async with httpx2.MockTransport(handler) as transport:
+        own = {"user-agent": "MyBot/1.0", "accept-encoding": "identity"}
+        await fetch(transport, "https://a.test/feed", headers=own, etag='"v1"', last_modified=None)
+    [raw] = seen
+    names = [name.lower() for name, _ in raw]
+    assert names.count(b"user-agent") == names.count(b"accept-encoding") == 1
+    assert (b"user-agent", b"MyBot/1.0") in raw
+    assert (b"accept-encoding", b"identity") in raw
+    assert (b"If-None-Match", b'"v1"') in raw

@@ -12,6 +12,10 @@ import os
 import subprocess
 from html import escape
 
+import httpx2
+import pytest
+
+from statusstream.fetch import FetchError, fetch
 from tests.conftest import COMMAND, Cli
 from tests.hostile import (
     HostileServer,
@@ -123,3 +127,16 @@ def test_server_text_reaches_stderr_clean(hostile: HostileServer, cli: Cli) -> N
         assert "HTTP 500 Boom" in result.err
         assert "Status [2J" in result.err  # the feed's title names it in the baseline note
         assert len([line for line in result.stdout.splitlines() if b"feed_failing" in line]) == 3
+
+
+async def test_a_reason_phrase_reaches_no_message_raw() -> None:
+    """The failure message (an event title with --health, shown as is on a terminal) is clean."""
+
+    def handler(request: httpx2.Request) -> httpx2.Response:
+        return httpx2.Response(500, extensions={"reason_phrase": b"Boom \x1b]0;owned\x07\x9b2J"})
+
+    async with httpx2.MockTransport(handler) as transport:
+        with pytest.raises(FetchError) as caught:
+            await fetch(transport, "https://a.test/feed", headers={}, etag=None, last_modified=None)
+    assert str(caught.value).startswith("HTTP 500 Boom")
+    assert no_terminal_controls(str(caught.value).encode()) == []

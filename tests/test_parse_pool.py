@@ -10,7 +10,7 @@ import pytest
 import trio
 
 from statusstream.errors import FeedError
-from statusstream.parse_pool import IN_PROCESS, LARGE_BODY, ParsePool
+from statusstream.parse_pool import IDLE_TIMEOUT, IN_PROCESS, LARGE_BODY, ParsePool
 from statusstream.parsing import parse_feed
 from tests.feedgen import incident, statuspage_rss
 
@@ -74,3 +74,17 @@ async def test_without_workers_everything_is_parsed_in_the_event_loop() -> None:
     assert [await pool.parse(each, None) for each in bodies] == [parse_feed(b) for b in bodies]
     assert pool.in_workers == 0
     await pool.aclose()
+
+
+async def test_bodies_that_come_slowly_stay_in_the_event_loop(
+    autojump_clock: trio.testing.MockClock,
+) -> None:
+    """Continuous mode: a body now and then never starts a worker process (a burst does)."""
+    pool = ParsePool(workers=2)
+    try:
+        for n in range(IN_PROCESS * 2):
+            assert await pool.parse(body(n), None) == parse_feed(body(n))
+            await trio.sleep(IDLE_TIMEOUT / IN_PROCESS + 1)
+    finally:
+        await pool.aclose()
+    assert pool.in_workers == 0

@@ -13,8 +13,10 @@ The feeds come from `shared/bench/gen_corpus.py` (`generate`, then `mutate` for 
 called by path and never copied; they are served by a private nginx when there is one
 (ETag, Last-Modified, keep-alive, one worker), else by a small threaded Python server with
 the same validators. Each run is timed for wall clock, CPU (user + sys of the command and
-its children) and peak RSS, with GNU time when installed, else `getrusage`. The table gives
-medians over the repetitions; the request counts come from the server.
+its children, parsing workers included) and peak RSS, with GNU time when installed, else
+`getrusage`. The table gives medians over the repetitions; the request counts come from the
+server; the state file's size follows each run, and after `changed` one save of that state
+is timed (median of 5, in a process of its own).
 
 Not part of the test suite: pytest does not collect it, and it asserts nothing.
 """
