@@ -102,6 +102,23 @@ def test_a_version_1_state_reads_the_same_and_is_written_as_version_2() -> None:
     assert json.loads(state.to_bytes())["version"] == VERSION == 2
 
 
+def test_incidents_changed_after_loading_are_written_changed() -> None:
+    """The incidents are kept as read until `record` or `prune` changes them."""
+    loaded = State.from_bytes(
+        b'{"version": 2, "feeds": {"u": {"incidents": "AAAAAABBBBBB DDDDDDEEEEEE"}}}', "s"
+    )
+    feed = loaded.feeds["u"]
+    feed.record("AAAAAA", "CCCCCC")
+    assert State.from_bytes(loaded.to_bytes(), "s").feeds["u"].incidents["AAAAAA"] == (
+        "BBBBBBCCCCCC"
+    )
+    feed.prune({"AAAAAA"}, day=20000)
+    feed.prune({"AAAAAA"}, day=20000 + 31)  # DDDDDD left 31 days ago: forgotten
+    assert State.from_bytes(loaded.to_bytes(), "s").feeds["u"].incidents == {
+        "AAAAAA": "BBBBBBCCCCCC"
+    }
+
+
 def test_validators_are_kept_exactly_as_sent() -> None:
     """ETag and Last-Modified are stored byte for byte, quotes, W/ prefix and all."""
     feed = FeedState(etag='W/"ü-\\"x\\""', last_modified="Mon, 03 Nov 2025 14:32:00 GMT")
