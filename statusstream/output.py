@@ -14,20 +14,11 @@ from statusstream.errors import OutputClosed, OutputError
 # CSI U+009B, bidi overrides) or break line-oriented readers (U+2028, U+2029, lone
 # surrogates, which are not UTF-8). They only ever occur inside JSON strings, where \uXXXX
 # means the same character, so escaping them changes no value.
-_ESCAPE = {
-    code: f"\\u{code:04x}"
-    for code in (
-        *range(0x7F, 0xA0),
-        0x2028,
-        0x2029,
-        *range(0x202A, 0x202F),
-        *range(0x2066, 0x206A),
-        *range(0xD800, 0xE000),
-    )
-}
-
-
-_NEEDS_ESCAPE = re.compile("[\x7f-\x9f\u2028-\u202e\u2066-\u2069\ud800-\udfff]")  # _ESCAPE's keys
+_ESCAPED = ((0x7F, 0x9F), (0x2028, 0x202E), (0x2066, 0x2069), (0xD800, 0xDFFF))  # inclusive
+_ESCAPE = {code: f"\\u{code:04x}" for first, last in _ESCAPED for code in range(first, last + 1)}
+_NEEDS_ESCAPE = re.compile(
+    "[" + "".join(f"{chr(first)}-{chr(last)}" for first, last in _ESCAPED) + "]"
+)
 
 
 class Output:

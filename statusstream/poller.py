@@ -160,19 +160,20 @@ class Poller:
             per_host = self._host_limits[host] = trio.CapacityLimiter(self.settings.per_host)
         timeout = spec.timeout or self.settings.timeout
         # The host's slot first: a host at its cap must not hold global slots others could use.
-        async with _Slot(per_host), _Slot(self._limit):
-            with trio.CancelScope(deadline=trio.current_time() + timeout) as deadline:
-                return await fetch(
-                    self.transport,
-                    spec.url,
-                    headers=dict(spec.headers),
-                    etag=feed.etag,
-                    last_modified=feed.last_modified,
-                    max_body=self.settings.max_body,
-                )
-            assert deadline.cancelled_caught  # only the deadline ends the scope without a return
-            message = f"timed out after {timeout:g}s"
-            raise FetchError(message)
+        async with per_host, self._limit:
+            try:
+                with trio.fail_after(timeout):
+                    return await fetch(
+                        self.transport,
+                        spec.url,
+                        headers=dict(spec.headers),
+                        etag=feed.etag,
+                        last_modified=feed.last_modified,
+                        max_body=self.settings.max_body,
+                    )
+            except trio.TooSlowError:
+                message = f"timed out after {timeout:g}s"
+                raise FetchError(message) from None
 
     def _commit(self, feed: FeedState, source: tracker.Source, updates: list[Update]) -> None:
         """Write the new events, recording each only after it was written."""
@@ -305,25 +306,6 @@ def _flush_points(lines: list[str]) -> Iterator[int]:
         if size >= FLUSH_BYTES or index == len(lines):
             yield index
             size = 0
-
-
-class _Slot:
-    """`async with _Slot(limiter)`: one of its tokens, without a trip through the scheduler
-    when one is free (`CapacityLimiter.acquire` always yields; the request soon will)."""
-
-    __slots__ = ("_limiter",)
-
-    def __init__(self, limiter: trio.CapacityLimiter) -> None:
-        self._limiter = limiter
-
-    async def __aenter__(self) -> None:
-        try:
-            self._limiter.acquire_nowait()
-        except trio.WouldBlock:
-            await self._limiter.acquire()
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        self._limiter.release()
 
 
 def _name(spec: FeedSpec) -> str:
