@@ -97,6 +97,8 @@ def _item(entry: Any) -> Item:
         updated=_datetime(dict.get(entry, "updated_parsed") or entry.get("published_parsed")),
         date_text=entry.get("published") or dict.get(entry, "updated"),
         html=html,
+        summary=entry.get("summary", "") or "",
+        categories=tuple(tag["term"] for tag in entry.get("tags", []) if tag.get("term")),
     )
 
 

@@ -20,6 +20,10 @@ class Item:
     # The date as written, for the time zone a provider's own text may leave out.
     date_text: str | None
     html: str
+    # The RSS `<description>` / Atom `<summary>` where `html` is `<content:encoded>` (Instatus
+    # writes its plain-text updates there), and the `<category>` names (Azure's services).
+    summary: str = ""
+    categories: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

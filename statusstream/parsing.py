@@ -22,7 +22,8 @@ class Parsed:
 
 
 def parse_feed(body: bytes, provider: str | None = None) -> Parsed:
-    """`provider` forces a format (the feed's `provider=` option); else it is detected."""
+    """`provider` (the feed's `provider=` option, or its catalog line's) names the format to
+    read the feed as when the feed looks like it; otherwise, and without one, it is detected."""
     document = parse_document(body)
-    chosen = providers.by_name(provider) if provider else providers.detect(document)
+    chosen = providers.detect(document, provider)
     return Parsed(document.title, chosen.name, document.ttl_minutes, chosen.extract(document))

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from statusstream import providers
 from statusstream.document import parse_document
+from statusstream.errors import UsageError
 from statusstream.model import Document, Item
 from statusstream.parsing import parse_feed
 from tests.providers_helpers import GOLDEN, REAL, real_feed, real_names, rss
@@ -49,13 +50,15 @@ def test_table_lists_every_provider_with_generic_last() -> None:
 
 
 def test_by_name_rejects_unknown_names() -> None:
-    """An unknown provider name is a KeyError that lists the known ones."""
-    with pytest.raises(KeyError, match="known: statuspage"):
+    """An unknown provider name is a UsageError (not a KeyError) that lists the known ones."""
+    with pytest.raises(UsageError, match="known: statuspage"):
         providers.by_name("nope")
+    with pytest.raises(UsageError):
+        parse_feed(rss([]), "nope")
 
 
-def test_a_forced_provider_overrides_detection() -> None:
-    """`provider=generic` reads even a Statuspage feed as generic."""
+def test_a_named_provider_that_matches_is_used() -> None:
+    """`provider=generic` (which matches anything) reads even a Statuspage feed as generic."""
     body = rss(
         [
             {
@@ -69,6 +72,22 @@ def test_a_forced_provider_overrides_detection() -> None:
     )
     assert parse_feed(body).provider == "statuspage"
     assert parse_feed(body, "generic").provider == "generic"
+
+
+@pytest.mark.parametrize("hint", ["incidentio", "aws", "azure", "instatus", "cachet"])
+def test_a_named_provider_the_feed_does_not_look_like_falls_back_to_detection(hint: str) -> None:
+    """A page that moved platform (catalog line still `provider=incidentio`) is read as it is."""
+    body = real_feed("statuspage-claude-2026-02-04.atom")
+    parsed = parse_feed(body, hint)
+    assert parsed.provider == "statuspage"
+    assert parsed.updates == parse_feed(body).updates
+
+
+@pytest.mark.parametrize("name", real_names())
+def test_every_real_feed_named_as_its_own_provider_reads_the_same(name: str) -> None:
+    """A catalog line naming the right provider changes nothing."""
+    body = real_feed(name)
+    assert parse_feed(body, expected_provider(name)) == parse_feed(body)
 
 
 def test_an_empty_feed_is_generic_and_yields_nothing() -> None:
@@ -111,6 +130,10 @@ _FRAGMENTS = st.sampled_from(
         "</ul>",
         "&lt;br&gt;",
         "Feb 29, 24:61 XYZ",
+        "Type: Maintenance\nAffected Components: A, , B\n",
+        "Sep 31, 25:15:61 GMT+99 - Resolved - ",
+        "Dec 31, 23:59:59 GMT-5:30 - Not started yet - y. ",
+        "&lt;small&gt;Jan &lt;var&gt;1&lt;/var&gt;, 00:00:00 GMT+0&lt;/small&gt;",
     ]
 )
 _TEXT = st.lists(st.one_of(_FRAGMENTS, st.text(max_size=20)), max_size=6).map("".join)
@@ -152,6 +175,8 @@ def _documents(draw: st.DrawFn) -> Document:
             updated=draw(_DATES),
             date_text=draw(st.sampled_from([None, "", "Mon, 01 Jan 2001 00:00:00 -0700", "x"])),
             html=draw(_TEXT),
+            summary=draw(_TEXT),
+            categories=tuple(draw(st.lists(st.text(max_size=8), max_size=3))),
         )
         for _ in range(draw(st.integers(0, 4)))
     )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
+
 from statusstream.parsing import parse_feed
 from statusstream.state import FeedState
 from statusstream.tracker import Source, plan
@@ -87,3 +89,78 @@ def test_detected_from_the_labelled_text_alone() -> None:
         ]
     )
     assert parse_feed(body).provider == "azure"
+
+
+# -- the real layout: archived captures of the feed (2022-2026) ------------------------------
+# Written here to their structure: `<category>` per affected service and region, the link an
+# internal `azurestatusprodncus.azurewebsites.net` page or status.azure.com, a description that
+# is entity-escaped HTML, with or without `Impact statement:` / `Current status:` labels.
+
+INTERNAL = "https://azurestatusprodncus.azurewebsites.net/en-us/status/"
+
+
+def real_layout(description: str, categories: list[str], link: str = INTERNAL) -> bytes:
+    tags = "".join(f"<category>{name}</category>" for name in categories)
+    return (
+        '<?xml version="1.0" encoding="utf-8"?>\n<rss xmlns:a10="http://www.w3.org/2005/Atom"'
+        ' version="2.0"><channel><title>Azure Status</title>'
+        f"<link>{link}</link><description>Azure Status</description>"
+        "<language>en-us</language><lastBuildDate>Thu, 23 Jul 2026 16:38:47 Z</lastBuildDate>"
+        '<item><guid isPermaLink="false">issues-connecting-to-resources-in-east-us</guid>'
+        f"<link>{link}</link>{tags}<title>Issues connecting to resources in East US </title>"
+        f"<description>{description}</description>"
+        "<pubDate>Thu, 23 Jul 2026 16:29:09 Z</pubDate></item></channel></rss>"
+    ).encode()
+
+
+SERVICES = ["API Management", "Application Gateway", "Virtual WAN", "East US", "East US 2"]
+UNLABELLED = (
+    "&lt;p&gt;We are investigating a networking issue affecting Azure services in East US."
+    "&lt;/p&gt;&lt;p&gt;We will provide more information as it becomes available.&lt;/p&gt;"
+)
+
+
+def test_the_categories_are_the_components_in_order() -> None:
+    """Each `<category>` (services, then regions) is a component, in the feed's order."""
+    (event,) = events(real_layout(UNLABELLED, SERVICES))
+    assert event.components == tuple(SERVICES)
+    assert event.title == "Issues connecting to resources in East US"
+
+
+def test_a_feed_added_by_url_alone_is_azure_without_labels() -> None:
+    """Channel `Azure Status` on the internal azurewebsites.net host is Azure, not generic."""
+    (event,) = events(real_layout(UNLABELLED, SERVICES))
+    assert (event.provider, event.kind) == ("azure", "incident")
+    assert event.incident == "issues-connecting-to-resources-in-east-us"
+
+
+@pytest.mark.parametrize(
+    "link", [INTERNAL, "https://status.azure.com/en-us/status/", "https://example.test/"]
+)
+def test_detected_from_the_channel_title_or_an_azure_link(link: str) -> None:
+    """The `Azure Status` channel title or an Azure status link (internal host too) suffices."""
+    assert parse_feed(real_layout(UNLABELLED, [], link)).provider == "azure"
+    retitled = real_layout(UNLABELLED, [], link).replace(b"Azure Status", b"Status")
+    expected = "generic" if link == "https://example.test/" else "azure"
+    assert parse_feed(retitled).provider == expected
+
+
+def test_without_a_current_status_part_the_prose_or_update_gives_the_status() -> None:
+    """No `Current status:`: a plain statement in the text is the status, otherwise `update`."""
+    assert events(real_layout(UNLABELLED, SERVICES))[0].status == "investigating"
+    aware = "We are aware of an issue that started on 19 July 2024 at 04:09 UTC."
+    assert events(real_layout(aware, []))[0].status == "update"
+
+
+def test_lower_case_labels_in_strong_tags_are_read() -> None:
+    """`<strong>Impact statement: </strong>` and `<strong>Current status: </strong>` as in 2022."""
+    described = (
+        "&lt;p&gt;&lt;strong&gt;Impact statement: &lt;/strong&gt;Starting at 16:10 UTC on 07 Sep"
+        " 2022, customers using Azure Front Door could be experiencing issues.&lt;/p&gt;"
+        "&lt;p&gt;&lt;strong&gt;Current status: &lt;/strong&gt;This issue is now mitigated."
+        "&amp;nbsp;&lt;/p&gt;"
+    )
+    (event,) = events(real_layout(described, ["Content Delivery Network", "West Europe"]))
+    assert event.status == "resolved"
+    assert event.message.startswith("Impact statement: Starting at 16:10 UTC")
+    assert event.components == ("Content Delivery Network", "West Europe")

@@ -1,4 +1,9 @@
-"""Cachet RSS (documented form only): the event feed and the classic per-incident feed."""
+"""Cachet RSS: the event feed and the classic per-incident feed.
+
+No capture of a live Cachet feed was found; the feeds here follow the templates that render
+them in Cachet's own repository (cachethq/core `resources/views/slack-rss.blade.php`, in its
+two published forms, and `rss.blade.php`).
+"""
 
 from __future__ import annotations
 
@@ -87,3 +92,47 @@ def test_the_classic_feed_is_one_incident_per_item_without_status() -> None:
 def test_detected_from_the_generator_or_the_event_links() -> None:
     """`<generator>Cachet</generator>` or `#update-<n>` / `#reported` incident links."""
     assert parse_feed(EVENTS).provider == "cachet"
+
+
+# -- the other form of the event template: `[Status] name`, the state after the message -----
+
+
+def labelled_item(fragment: str, status: str, text: str, pub_date: str) -> dict[str, str]:
+    markup = (
+        f"<p>{text}</p><br/><br/><strong>Status:</strong> {status}"
+        "<br/><strong>Affected components:</strong> API, Dashboard"
+    )
+    return {
+        "title": cdata(f"[{status}] Database slow"),
+        "link": f"{PAGE}#{fragment}",
+        "guid": f"{PAGE}#{fragment}",
+        "pubDate": pub_date,
+        "description": cdata(markup),
+        "content:encoded": cdata(markup),
+    }
+
+
+LABELLED = rss(
+    [
+        labelled_item("update-7", "Fixed", "All good.", "Mon, 02 Mar 2026 11:00:00 +0000"),
+        labelled_item("update-6", "Updated", "Still slow.", "Mon, 02 Mar 2026 10:40:00 +0000"),
+        labelled_item("update-5", "Watching", "Recovering.", "Mon, 02 Mar 2026 10:30:00 +0000"),
+        labelled_item("reported", "Reported", "Slow queries.", "Mon, 02 Mar 2026 10:00:00 +0000"),
+    ],
+    channel="<link>https://status.example.test</link><generator>Cachet</generator>",
+    title="Example incident updates",
+)
+
+
+def test_the_labelled_event_form_gives_status_title_message_and_components() -> None:
+    """`[Watching] name` + `<strong>Status:</strong> Watching`: monitoring, title `name`;
+    `Updated` is an update and `Reported` (the incident's first event) stays as written."""
+    found = events(LABELLED)
+    assert [(e.status, e.change, e.message) for e in found] == [
+        ("reported", "new", "Slow queries."),
+        ("monitoring", "update", "Recovering."),
+        ("update", "update", "Still slow."),
+        ("resolved", "update", "All good."),
+    ]
+    assert {(e.incident, e.title, e.provider) for e in found} == {(PAGE, "Database slow", "cachet")}
+    assert {e.components for e in found} == {("API", "Dashboard")}

@@ -77,3 +77,26 @@ def test_detected_from_the_entry_ids() -> None:
 def test_real_feed_events_match_the_golden_file(name: str) -> None:
     """The events of each real Google Cloud feed are the reviewed ones in tests/golden/."""
     assert_golden(name)
+
+
+def test_entries_of_two_incidents_interleaved_group_by_incident() -> None:
+    """A feed lists updates of several incidents newest first; each incident is new, then update."""
+    other = "https://status.cloud.google.com/incidents/Zz9OtherIncident0000"
+    second = entry(
+        "v1", "UPDATE: us-east1: Disks slow", "2022-03-31T17:00:00+00:00", "Slow.", link=other
+    )
+    second["id"] = "tag:status.cloud.google.com,2022:feed:Zz9OtherIncident0000.v1"
+    body = atom(
+        [
+            entry("u2", "RESOLVED: Global: Metrics missing", "2022-04-01T20:13:25+00:00", "Fixed."),
+            second,
+            entry("u1", "UPDATE: Global: Metrics missing", "2022-03-31T16:00:00+00:00", "Looking."),
+        ]
+    )
+    found = events(body)
+    assert [(e.incident, e.status, e.change) for e in found] == [
+        (PAGE, "update", "new"),
+        (other, "update", "new"),
+        (PAGE, "resolved", "update"),
+    ]
+    assert found[1].title == "us-east1: Disks slow"

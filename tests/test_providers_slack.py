@@ -1,4 +1,9 @@
-"""Slack status Atom/RSS (documented form only): one entry per incident, latest note only."""
+"""Slack status Atom/RSS: one entry per incident, its latest note only.
+
+The feeds follow trimmed excerpts of slack-status.com/feed/atom and /feed/rss quoted in public
+projects' tests (2025-12, 2026-01): entry id = link = `slack-status.com/<YYYY-MM>/<id>`,
+`-08:00` dates, a plain `<summary>` with `&amp;nbsp;` escaped twice. No full capture was found.
+"""
 
 from __future__ import annotations
 
@@ -79,3 +84,27 @@ def test_the_rss_form_is_recognised_by_its_links() -> None:
     """The RSS feed (`slack-status.com/<YYYY-MM>/<id>` links) is Slack too."""
     body = rss([{"title": "Incident: X", "link": LINK, "guid": LINK, "description": "y"}])
     assert parse_feed(body).provider == "slack"
+
+
+def test_the_rss_form_gives_one_event_per_incident_item() -> None:
+    """An RSS item (plain description, `-0800` date, link = guid) is one incident event."""
+    body = rss(
+        [
+            {
+                "title": "Incident: Trouble loading threads",
+                "description": "From 7:12 AM to 4:50 PM PST some users could not load threads.",
+                "pubDate": "Thu, 18 Dec 2025 08:44:51 -0800",
+                "link": LINK,
+                "guid": LINK,
+            }
+        ],
+        channel="<link>https://slack-status.com</link>",
+        title="Slack System Status",
+    )
+    (event,) = events(body)
+    assert (event.provider, event.kind, event.title) == (
+        "slack",
+        "incident",
+        "Trouble loading threads",
+    )
+    assert (event.incident, event.time, event.status) == (LINK, "2025-12-18T16:44:51Z", None)

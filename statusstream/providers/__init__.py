@@ -2,7 +2,8 @@
 
 `all_providers()` is the one table of them, in detection order: each recognises its format from
 the feed itself (generator, link and id patterns, markup). `generic` is the fallback and
-matches anything, so it comes last.
+matches anything, so it comes last. A provider named for a feed is a hint, used when the feed
+looks like its format (`detect(document, hint)`).
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import functools
 import importlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from statusstream.errors import UsageError
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -52,13 +55,23 @@ def all_providers() -> tuple[Provider, ...]:
 
 
 def by_name(name: str) -> Provider:
+    """The provider of that name; `UsageError` for a name not in the table."""
     for provider in all_providers():
         if provider.name == name:
             return provider
     message = f"unknown provider {name!r} (known: {', '.join(NAMES)})"
-    raise KeyError(message)
+    raise UsageError(message)
 
 
-def detect(document: Document) -> Provider:
-    """The first provider that recognises the document."""
+def detect(document: Document, hint: str | None = None) -> Provider:
+    """The provider named by `hint` if the document looks like its format, else the first
+    provider that recognises the document.
+
+    A hint comes from a definition's `provider=` or a catalog line; pages move between
+    platforms, so a feed that no longer looks like the named format is read as it now is.
+    """
+    if hint:
+        named = by_name(hint)
+        if named.detect(document):
+            return named
     return next(provider for provider in all_providers() if provider.detect(document))

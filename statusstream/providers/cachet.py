@@ -1,14 +1,19 @@
-"""Cachet status pages (`<page>/rss`, `/atom`). From its documented form only.
+"""Cachet status pages (`<page>/rss`, `/atom`), from the templates that render them.
 
 Two layouts. The classic feed has one item per incident (title = incident name, link
 `/incidents/<id>`, the incident message as description) and no status. Cachet 3 also
 publishes an event feed (`<generator>Cachet</generator>`) with one item per event, linked
-to `/incidents/<id>#update-<n>` (or `#reported`):
+to `/incidents/<id>#update-<n>` (or `#reported`), in one of two forms:
 
     Database slow<br/><br/>Status: Identified<br/><br/>message<br/><br/>⚠️ Affected components: API
 
+    title [Identified] Database slow
+    message<br/><br/><strong>Status:</strong> Identified
+    <br/><strong>Affected components:</strong> API       (one line in the feed)
+
 Cachet's own states map to the common ones: `Watching` -> `monitoring`, `Fixed` ->
-`resolved`, `Unknown` -> null.
+`resolved`, `Updated` -> `update`, `Unknown` -> null; `Reported` (an incident's first event
+in the second form) stays as written.
 """
 
 from __future__ import annotations
@@ -17,7 +22,6 @@ import re
 
 from statusstream.model import Document, Item, Update
 from statusstream.providers.common import (
-    KNOWN_STATUSES,
     affected_names,
     chronological,
     incident_id,
@@ -40,7 +44,14 @@ _EVENT = re.compile(
 _COMPONENTS = re.compile(
     r"<br\s*/?>\s*<br\s*/?>\s*(?:\W{0,3}\s*)?Affected components:(?P<names>[^<]*)$", re.IGNORECASE
 )
-_ALIASES = {"watching": "monitoring", "fixed": "resolved"}
+_LABELLED = re.compile(
+    r"^(?P<rest>.*?)<br\s*/?>\s*<br\s*/?>\s*<strong>\s*Status:\s*</strong>\s*"
+    r"(?P<status>[^<]{1,30}?)\s*(?:<br\s*/?>\s*<strong>\s*Affected components:\s*</strong>"
+    r"(?P<names>[^<]*))?$",
+    re.IGNORECASE | re.DOTALL,
+)
+_BRACKETED = re.compile(r"^\s*\[[^\]]{1,30}\]\s*")
+_ALIASES = {"watching": "monitoring", "fixed": "resolved", "updated": "update"}
 
 
 def detect(document: Document) -> bool:
@@ -61,6 +72,8 @@ def extract(document: Document) -> list[Update]:
 def item_update(item: Item) -> Update:
     if event := _EVENT.match(item.html.strip()):
         return _event_update(item, event)
+    if (labelled := _LABELLED.match(item.html.strip())) and _EVENT_LINK.search(item.link or ""):
+        return _labelled_update(item, labelled)
     status, title = split_leading_status(clean(item.title), _ALIASES)
     return Update(
         incident=incident_id(item),
@@ -82,8 +95,6 @@ def _event_update(item: Item, event: re.Match[str]) -> Update:
     if listed := _COMPONENTS.search(rest):
         components = affected_names("Affected components:" + listed["names"])
         rest = rest[: listed.start()]
-    word = normalise_status(event["status"])
-    status = _ALIASES.get(word, word)
     title = plain(event["name"]) or clean(item.title)
     page = without_fragment(item.link) if item.link else None
     return Update(
@@ -91,9 +102,32 @@ def _event_update(item: Item, event: re.Match[str]) -> Update:
         title=title,
         link=page,
         kind="incident",
-        status=status if status in KNOWN_STATUSES else None,
+        status=_status(event["status"]),
         message=plain(rest),
         components=components,
         time=item.published or item.updated,
         published=None,
     )
+
+
+def _labelled_update(item: Item, event: re.Match[str]) -> Update:
+    components = affected_names("Affected components:" + (event["names"] or ""))
+    title = _BRACKETED.sub("", clean(item.title), count=1)
+    page = without_fragment(item.link) if item.link else None
+    return Update(
+        incident=page or title_id(title),
+        title=title,
+        link=page,
+        kind="incident",
+        status=_status(event["status"]),
+        message=plain(event["rest"]),
+        components=components,
+        time=item.published or item.updated,
+        published=None,
+    )
+
+
+def _status(label: str) -> str | None:
+    """A Cachet state in the common words; `Unknown` (or nothing) is null."""
+    word = _ALIASES.get(normalise_status(label), normalise_status(label))
+    return None if word in ("", "unknown") else word

@@ -46,6 +46,28 @@ _SNIFFED = (
 )
 
 
+# What only an Instatus body has: a `Type:` line and update times with seconds and `GMT+N`
+# (its Atom form's update blocks otherwise look like Statuspage's).
+_INSTATUS_TYPE = re.compile(
+    r"Type:\s*(?:</strong>\s*|&lt;/strong&gt;\s*)?(?P<type>Incident|Maintenance)"
+)
+_INSTATUS_TIME = re.compile(r"\d:\d{2}:\d{2}(?:</var>|&lt;/var&gt;)?\s*GMT[+-]\d")
+
+
+def instatus_kinds(text: str) -> set[str]:
+    """`incident`, `maintenance`: what the `Type:` lines of an Instatus body say."""
+    return {found["type"].lower() for found in _INSTATUS_TYPE.finditer(text)}
+
+
+def is_instatus_body(text: str) -> bool:
+    """Whether a body (plain, HTML, or HTML escaped once more) is an Instatus item's."""
+    return (
+        "GMT" in text
+        and _INSTATUS_TYPE.search(text) is not None
+        and _INSTATUS_TIME.search(text) is not None
+    )
+
+
 def normalise_status(label: str) -> str:
     """`In progress` -> `in_progress`."""
     return "_".join(clean(label).lower().replace("-", " ").split())
@@ -128,8 +150,11 @@ def chronological(updates: Iterable[Update]) -> list[Update]:
 
 _WHEN = re.compile(
     r"(?P<month>[A-Za-z]{3})[a-z]*\.?\s+(?P<day>\d{1,2}),?\s*(?:(?P<year>\d{4}),?\s*)?"
-    r"(?P<hour>\d{1,2}):(?P<minute>\d{2})\s*(?P<ampm>[AaPp][Mm])?\s*(?P<zone>[A-Za-z]{1,5})?"
+    r"(?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2}))?\s*(?P<ampm>[AaPp][Mm])?\s*"
+    r"(?P<zone>[A-Za-z]{1,5})?(?P<offset>[+-]\d{1,2}(?::?\d{2})?)?"
 )
+# Labels that an explicit offset may follow (`GMT+2`, Instatus's form).
+_OFFSET_LABELS = frozenset({"GMT", "UTC", "UT"})
 _HALF_YEAR = timedelta(days=182)
 _OFFSET = re.compile(r"([+-])(\d{2}):?(\d{2})\s*$")
 _MONTHS = {
@@ -167,6 +192,8 @@ def parse_when(
 ) -> datetime | None:
     """`Feb 3, 19:28 UTC` -> an aware UTC datetime, the year nearest `reference` if unwritten.
 
+    Seconds are kept where written, and an offset after `GMT`/`UTC` (`15:15:00 GMT+2`) wins.
+
     `fallback_zone` is the offset of the item's own date: it stands in for a missing or
     unknown zone. Old Statuspage pages print one label all year (`PST` in August); given
     `labels_follow_summer_time=False`, a standard-time label in an item dated in summer time
@@ -182,7 +209,12 @@ def parse_when(
     if match["ampm"]:
         hour = hour % 12 + (12 if match["ampm"].lower() == "pm" else 0)
     summer = None if labels_follow_summer_time else fallback_zone
-    zone = _label_zone(match["zone"], summer) or fallback_zone or UTC
+    zone = (
+        _offset_zone(match["zone"], match["offset"])
+        or _label_zone(match["zone"], summer)
+        or fallback_zone
+        or UTC
+    )
     anchor = reference or datetime.now(UTC)
     written = bool(match["year"])
     years = [int(match["year"])] if written else [anchor.year, anchor.year - 1, anchor.year + 1]
@@ -190,7 +222,13 @@ def parse_when(
     for year in years:
         try:
             local = datetime(
-                year, month, int(match["day"]), hour, int(match["minute"]), tzinfo=zone
+                year,
+                month,
+                int(match["day"]),
+                hour,
+                int(match["minute"]),
+                int(match["second"] or 0),
+                tzinfo=zone,
             )
             candidate = local.astimezone(UTC)
         except (ValueError, OverflowError):  # Feb 29 in a year without one, year 1 in JST, ...
@@ -201,6 +239,19 @@ def parse_when(
     if not candidates:
         return None
     return min(candidates, key=lambda candidate: abs(candidate - anchor))
+
+
+def _offset_zone(label: str | None, offset: str | None) -> timezone | None:
+    """`GMT` + `+5:30` -> UTC+05:30; None without an offset or after another label."""
+    if offset is None or (label is not None and label.upper() not in _OFFSET_LABELS):
+        return None
+    hours, _, minutes = offset[1:].partition(":")
+    if not minutes and len(hours) > 2:  # `+0530`
+        hours, minutes = hours[:-2], hours[-2:]
+    amount = timedelta(hours=int(hours), minutes=int(minutes or 0))
+    if amount > timedelta(hours=14) or int(minutes or 0) > 59:
+        return None
+    return timezone(-amount if offset.startswith("-") else amount)
 
 
 def _label_zone(abbreviation: str | None, summer: timezone | None) -> timezone | None:

@@ -20,6 +20,7 @@ from statusstream.providers.common import (
     MAINTENANCE_STATUSES,
     has_summer_labels,
     incident_id,
+    is_instatus_body,
     normalise_status,
     parse_when,
     zone_of,
@@ -41,7 +42,10 @@ _SCHEDULED_EVENT = re.compile(r"THIS IS A SCHEDULED EVENT", re.IGNORECASE)
 
 
 def detect(document: Document) -> bool:
-    return any(_HEADER.search(item.html) for item in document.items[:5])
+    # Instatus's Atom body has these blocks too, after its own `Type:` line: not this format.
+    return any(
+        _HEADER.search(item.html) and not is_instatus_body(item.html) for item in document.items[:5]
+    )
 
 
 def extract(document: Document) -> list[Update]:
