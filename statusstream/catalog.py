@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import difflib
 import functools
-import shlex
 from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import resources
 
-from statusstream import providers
+from statusstream.text import clean
 
 _COLUMNS = ("name", "title", "url", "provider", "pattern")
 _PATTERNS = {"documented": True, "provider-specific": False}
@@ -35,6 +34,11 @@ def entries() -> tuple[Entry, ...]:
     return tuple(_parse(data.read_text(encoding="utf-8")))
 
 
+def names() -> list[str]:
+    """Every catalog name, in the order of the data file."""
+    return list(_by_name())
+
+
 def lookup(name: str) -> Entry | None:
     """The entry called `name` (any case), or None."""
     return _by_name().get(name.lower())
@@ -50,18 +54,21 @@ def close_names(word: str) -> list[str]:
 
 
 def as_feeds_text() -> str:
-    """The catalog as a feeds file: `name url provider=...` a line, names first for `grep`."""
+    """The catalog as a feeds file: a bare name a line (first, for `grep`), its title and URL
+    in a comment. Read back, each name stands for its entry, as it does anywhere else, so
+    the events' `source` is the entry's title either way."""
     all_entries = entries()
     lines = [
         f"# statusstream built-in catalog: {len(all_entries)} status pages.",
-        "# Each line: NAME URL provider=FORMAT. Pick the ones you want, for example:",
+        "# Each line: a NAME, which stands for that page in a feeds file or on the command",
+        "# line; then, as a comment, the title (the events' source), the feed URL and its",
+        "# format. Pick the ones you want, for example:",
         "#   statusstream --catalog | grep -i -E '^(openai|github) ' | statusstream --once",
     ]
+    width = max(len(entry.name) for entry in all_entries)
     for entry in all_entries:
-        words = [shlex.quote(entry.name), shlex.quote(entry.url)]
-        if entry.provider in providers.NAMES:
-            words.append(f"provider={shlex.quote(entry.provider)}")
-        lines.append(" ".join(words))
+        title = clean(entry.title)
+        lines.append(f"{entry.name:<{width}}  # {title}: {entry.url} ({entry.provider})")
     return "\n".join(lines) + "\n"
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import sys
 from pathlib import Path
@@ -13,13 +14,15 @@ import click
 
 from statusstream import __version__
 from statusstream.errors import DefinitionError, StatusStreamError, UsageError
-from statusstream.log import LEVELS, Log
+from statusstream.log import LEVELS, Log, counted
 from statusstream.timeutil import ALL_TIME, parse_duration
 
 # What a run needs (trio, httpx2, the poller) is imported when it starts, not here: each
 # parsing worker process imports this module again as its `__main__` (the spawn start
 # method runs the `statusstream` script), and should not pay for all of it.
 if TYPE_CHECKING:
+    from click.shell_completion import CompletionItem
+
     from statusstream import feeds
     from statusstream.poller import Settings
 
@@ -27,9 +30,11 @@ EXAMPLES = """
 \b
 Examples:
   statusstream --once feeds.txt | jq .
+  statusstream --once --since 7d https://www.githubstatus.com/history.rss
+  statusstream --once github openai stripe
   statusstream feeds.txt | jq -c 'select(.status == "investigating")'
   echo 'GitHub https://www.githubstatus.com/history.rss' | statusstream --once --since 7d
-  */5 * * * *  statusstream --once ~/feeds.txt >> ~/incidents.jsonl
+  */5 * * * *  ~/statusstream/.venv/bin/statusstream --once ~/feeds.txt >> ~/incidents.jsonl
 
 \b
 Exit codes: 0 done, 1 some feed failed (--once), 2 bad usage, definitions or
@@ -37,6 +42,9 @@ state file, 75 state file in use, 130 interrupted.
 """
 
 MAX_PARSE_WORKERS = 8
+# What `--version -v` lists where the package's metadata cannot say (pyproject.toml is the truth).
+DEPENDENCIES = ("trio", "httpx2", "brotli", "feedparser", "click", "trio-parallel")
+_REQUIREMENT = re.compile(r"^\s*(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[(?P<extras>[^\]]*)\])?")
 
 
 class Duration(click.ParamType):  # type: ignore[type-arg]
@@ -67,6 +75,29 @@ class Shard(click.ParamType):  # type: ignore[type-arg]
         self.fail(f"{value!r} is not K/N with 1 <= K <= N (for example 2/3)", param, ctx)
 
 
+class Feeds(click.ParamType):  # type: ignore[type-arg]
+    """A FEEDS argument: a file, `-`, an http(s) URL or a catalog name (told apart at run time).
+
+    The shell completes file names, and catalog names where no file name starts the same way.
+    """
+
+    name = "feeds"
+
+    def shell_complete(
+        self, ctx: click.Context, param: click.Parameter, incomplete: str
+    ) -> list[CompletionItem]:
+        from click.shell_completion import CompletionItem
+
+        if incomplete and not _starts_a_path(incomplete):
+            from statusstream import catalog
+
+            word = incomplete.lower()
+            names = [name for name in catalog.names() if name.startswith(word)]
+            if names:
+                return [CompletionItem(name) for name in names]
+        return [CompletionItem(incomplete, type="file")]
+
+
 class Since(Duration):
     name = "duration|all"
 
@@ -79,7 +110,7 @@ class Since(Duration):
 
 
 @click.command(epilog=EXAMPLES, context_settings={"help_option_names": ["-h", "--help"]})
-@click.argument("definitions", metavar="[FEEDS]...", nargs=-1)
+@click.argument("definitions", metavar="[FEEDS]...", nargs=-1, type=Feeds())
 @click.option(
     "--once", is_flag=True, help="Poll every feed once, write new events, save state, exit."
 )
@@ -187,8 +218,9 @@ def cli(
 ) -> None:
     """Follow status pages; write each new incident update to stdout as a JSON line.
 
-    FEEDS are feed-definition files (one feed per line: [NAME] URL [key=value ...]);
-    '-' or no FEEDS reads them from stdin.
+    Each of FEEDS is a feed-definition file (one feed per line: [NAME] URL [key=value ...])
+    if such a file exists, else an http(s):// URL (one feed) or a name from --catalog;
+    '-' or no FEEDS reads definitions from stdin.
     """
     level = LEVELS["debug"] if verbose else LEVELS["warning"] if quiet else LEVELS["info"]
     log = Log(level=level, json_format=log_format == "json")
@@ -261,16 +293,23 @@ def _main(
     if not definitions:
         if _is_terminal(sys.stdin):
             message = (
-                "no feed definitions: give a file, or pipe them in "
+                "no feed definitions: give a file, a URL or a catalog name, or pipe them in "
                 "(statusstream --once feeds.txt, or: echo URL | statusstream --once)"
             )
             raise UsageError(message)
         definitions = ("-",)
-    stdin_text = _read("-") if "-" in definitions else ""
+    arguments = _arguments(definitions)
+    stdin_text = _read("-") if "-" in arguments else ""
 
     def load() -> tuple[feeds.FeedSpec, ...]:
+        """The files read again (on SIGHUP too); URL and catalog arguments as they were."""
         sources = [
-            ("<stdin>", stdin_text) if name == "-" else (name, _read(name)) for name in definitions
+            argument
+            if isinstance(argument, feeds.FeedSpec)
+            else ("<stdin>", stdin_text)
+            if argument == "-"
+            else (argument, _read(argument))
+            for argument in arguments
         ]
         loaded = feeds.load(sources)
         for warning in loaded.warnings:
@@ -283,13 +322,13 @@ def _main(
     if export_opml:
         click.echo(feeds.to_opml(specs), nl=False)
         return 0
-    if check:
-        if not quiet:
-            log.info(f"{len(specs)} feeds defined, no problems")
-        return 0
     if not specs and shard is None:
         message = f"no feeds defined in {', '.join(definitions)}"
         raise UsageError(message)
+    if check:
+        if not quiet:
+            log.info(f"{counted(len(specs), 'feed')} defined, no problems")
+        return 0
     state_file = StateFile(state_path) if state_path is not None else None
     state = state_file.open() if state_file is not None else State()
     try:
@@ -309,6 +348,42 @@ def _main(
         return 0
     failed = runner.poller is not None and runner.poller.tally.failed
     return 1 if settings.once and failed else 0
+
+
+def _arguments(definitions: tuple[str, ...]) -> list[str | feeds.FeedSpec]:
+    """Each FEEDS argument: a file name (or `-`) as it is, a URL or catalog name as its feed.
+
+    A file that exists wins; a directory is not a definitions file. Every argument that is
+    none of the three is reported at once, as a usage error.
+    """
+    from statusstream import feeds
+
+    arguments: list[str | feeds.FeedSpec] = []
+    problems = []
+    for number, word in enumerate(definitions, 1):
+        if word == "-" or (os.path.lexists(word) and not os.path.isdir(word)):
+            arguments.append(word)
+            continue
+        try:
+            arguments.append(feeds.from_argument(word, f"argument {number}"))
+        except ValueError as exc:
+            if os.path.isdir(word):
+                problems.append(f"{word!r} is a directory, not a feed-definition file")
+            else:
+                problems.append(str(exc))
+    if problems:
+        raise UsageError("\n".join(problems))
+    return arguments
+
+
+def _starts_a_path(incomplete: str) -> bool:
+    """Whether what is typed so far is, or begins, a path: completion offers files then."""
+    if incomplete.startswith(("/", ".", "~")) or "/" in incomplete:
+        return True
+    try:
+        return any(name.startswith(incomplete) for name in os.listdir("."))
+    except OSError:
+        return False
 
 
 def _parse_workers() -> int:
@@ -341,13 +416,32 @@ def _version(verbose: bool) -> str:
     if verbose:
         from importlib.metadata import PackageNotFoundError, version
 
-        for package in ("trio", "httpx2", "feedparser", "click", "brotli"):
+        for package in _dependencies():
             try:
                 lines.append(f"  {package} {version(package)}")
             except PackageNotFoundError:
                 lines.append(f"  {package} (not installed)")
         lines.append(f"  python {sys.version.split()[0]}")
     return "\n".join(lines)
+
+
+def _dependencies() -> list[str]:
+    """The runtime dependencies as installed (`httpx2[brotli]` is httpx2 and brotli)."""
+    from importlib.metadata import PackageNotFoundError, requires
+
+    try:
+        requirements = requires("statusstream") or []
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        requirements = []
+    names: list[str] = []
+    for requirement in requirements:
+        if "extra ==" in requirement.partition(";")[2]:
+            continue  # a test or other optional dependency
+        match = _REQUIREMENT.match(requirement)
+        if match is not None:
+            names.append(match["name"])
+            names += [extra.strip() for extra in (match["extras"] or "").split(",") if extra]
+    return list(dict.fromkeys(names)) or list(DEPENDENCIES)
 
 
 def main() -> None:

@@ -42,6 +42,17 @@ _QUOTING = re.compile(r"[\\'\"]")
 _SHLEX_SPACE = re.compile(r"[ \t\r\n]+")  # the white space `shlex` splits at
 _COMMENT = re.compile(r"(?:^|(?<=\s))#")  # as `_strip_comment` sees one
 _URL_FORBIDDEN = re.compile(r"[\x00-\x20\x7f]")
+# `www.githubstatus.com/history.rss`, `status.example.com`, `localhost:8080/feed`: a URL
+# without its scheme (a port, a path, or a host that does not end like a file name).
+_SCHEMELESS = re.compile(
+    r"^(?://)?(?P<host>[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.?)"
+    r"(?P<port>:[0-9]+)?(?P<path>[/?#][!-~]*)?$"
+)
+_FILE_ENDINGS = {
+    *("atom", "cfg", "conf", "csv", "ini", "json", "list", "log", "lst", "md", "opml", "rss"),
+    *("text", "tsv", "txt", "xml", "yaml", "yml"),
+}
+DEFAULT_PORTS = {"http": 80, "https": 443}
 OPTIONS = ("interval", "timeout", "header", "provider")
 
 
@@ -63,28 +74,91 @@ class Definitions:
     warnings: tuple[str, ...]
 
 
-def load(sources: Iterable[tuple[str, str]]) -> Definitions:
-    """Parse (name, text) sources; `DefinitionError` lists every bad line."""
+def load(sources: Iterable[tuple[str, str] | FeedSpec]) -> Definitions:
+    """Parse (name, text) sources, and take `FeedSpec`s (from the command line) as they are.
+
+    `DefinitionError` lists every bad line. One URL written twice (also with another case of
+    host, its default port or a trailing dot) is one feed, the first, and a warning.
+    """
     feeds: dict[str, FeedSpec] = {}
     problems: list[str] = []
     warnings: list[str] = []
-    for origin, text in sources:
-        specs = (
-            _parse_opml(origin, text, problems)
-            if _is_opml(text)
-            else _parse_lines(origin, text, problems)
-        )
+    for source in sources:
+        if isinstance(source, FeedSpec):
+            specs = [source]
+        else:
+            origin, text = source
+            specs = (
+                _parse_opml(origin, text, problems)
+                if _is_opml(text)
+                else _parse_lines(origin, text, problems)
+            )
         for spec in specs:
-            if spec.url in feeds:
+            key = same_feed(spec.url)
+            if key in feeds:
                 warnings.append(
                     f"{spec.origin}: {spec.url} is already defined at "
-                    f"{feeds[spec.url].origin}; using that one"
+                    f"{feeds[key].origin}; using that one"
                 )
                 continue
-            feeds[spec.url] = spec
+            feeds[key] = spec
     if problems:
         raise DefinitionError("\n".join(problems))
     return Definitions(tuple(feeds.values()), tuple(warnings))
+
+
+def from_argument(word: str, origin: str) -> FeedSpec:
+    """A command-line argument that is not a file: an http(s) URL, or a catalog name.
+
+    Anything else is a `ValueError` that names the three things it could have been.
+    """
+    if _URL_LIKE.match(word):
+        try:
+            url, credentials = split_credentials(check_url(word))
+        except ValueError as exc:
+            message = f"{origin}: {exc}"
+            raise ValueError(message) from None
+        headers = (("Authorization", credentials),) if credentials else ()
+        return FeedSpec(url=url, headers=headers, origin=origin)
+    entry = _catalog_entry([word]) if word else None
+    if entry is not None:
+        known = entry.provider in providers.NAMES
+        provider = entry.provider if known else None
+        return FeedSpec(url=entry.url, name=entry.title, provider=provider, origin=origin)
+    hint = scheme_hint(word)
+    if hint is not None:
+        suggestion = f"; did you mean {_shown(hint)!r}?"
+    else:
+        suggestion = _catalog_hint([word]) or " (statusstream --catalog lists the names)"
+    message = f"{_shown(word)!r} is not a file, an http(s):// URL or a catalog name{suggestion}"
+    raise ValueError(message)
+
+
+def same_feed(url: str) -> str:
+    """The form of a checked URL that two spellings of one feed share: the scheme and host in
+    lower case, the host in IDNA without a trailing dot, no default port, `/` for no path."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    host = wire_host(parts.hostname or "").removesuffix(".")
+    netloc = f"[{host}]" if ":" in host else host
+    if parts.port is not None and parts.port != DEFAULT_PORTS.get(scheme):
+        netloc = f"{netloc}:{parts.port}"
+    return urlunsplit((scheme, netloc, parts.path or "/", parts.query, parts.fragment))
+
+
+def scheme_hint(word: str) -> str | None:
+    """`https://` + `word` when `word` looks like a URL written without its scheme, else None."""
+    match = _SCHEMELESS.match(word)
+    if match is None:
+        return None
+    labels = match["host"].removesuffix(".").split(".")
+    if not (match["port"] or match["path"]):  # `status.example.com`, not `feeds.txt`
+        ending = labels[-1].lower()
+        if len(labels) < 3 or not ending.isalpha() or ending in _FILE_ENDINGS:
+            return None
+    elif len(labels) < 2 and not match["port"]:  # `feeds/list.txt`
+        return None
+    return f"https://{word.removeprefix('//')}"
 
 
 def _parse_lines(origin: str, text: str, problems: list[str]) -> list[FeedSpec]:
@@ -113,7 +187,7 @@ def parse_line(line: str, origin: str = "") -> FeedSpec | None:
         if entry is None:
             shown = _shown(line.partition("header=")[0])  # header values are secrets
             message = f"no feed URL in {shown!r} (expected: [NAME] URL [key=value ...])"
-            raise ValueError(message + _catalog_hint(tokens))
+            raise ValueError(message + _line_hint(tokens))
         known = entry.provider in providers.NAMES
         title, position = entry.title, 0
         tokens = [entry.url, *([f"provider={entry.provider}"] if known else []), *tokens[1:]]
@@ -177,6 +251,17 @@ def _catalog_entry(tokens: list[str]) -> catalog.Entry | None:
     return catalog.lookup(tokens[0])
 
 
+def _line_hint(tokens: list[str]) -> str:
+    """`; did you mean 'https://...'?` for a URL without its scheme, else a catalog hint."""
+    for token in tokens:
+        if "=" in token:  # an option, perhaps a secret header
+            break
+        hint = scheme_hint(token)
+        if hint is not None:
+            return f"; did you mean {_shown(hint)!r}?"
+    return _catalog_hint(tokens)
+
+
 def _catalog_hint(tokens: list[str]) -> str:
     """`; did you mean 'stripe' from the catalog?` for a near miss, else ''."""
     if not _bare_word(tokens):
@@ -202,6 +287,10 @@ def check_url(url: str) -> str:
         raise ValueError(message) from None
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https"):
+        hint = scheme_hint(url)
+        if hint is not None:
+            message = f"no scheme in {_shown(url)!r}; did you mean {_shown(hint)!r}?"
+            raise ValueError(message)
         message = (
             f"unsupported scheme {clean(scheme)[:20]!r} in {_shown(url)!r} (only http and https)"
         )
@@ -219,7 +308,40 @@ def check_url(url: str) -> str:
     if port == 0:
         message = f"bad port in {_shown(url)!r}"
         raise ValueError(message)
+    try:
+        wire_host(parts.hostname)
+    except ValueError as exc:
+        message = f"{exc} in {_shown(url)!r}"
+        raise ValueError(message) from None
     return url
+
+
+def wire_host(host: str) -> str:
+    """The host as it is resolved and sent: IDNA for a name that is not ASCII (as httpx2 encodes
+    it), each label 1 to 63 characters, 253 in all; `ValueError` for a host that is none of it.
+    """
+    if ":" in host:  # an IPv6 address, checked by `urlsplit`
+        return host
+    if not host.isascii():
+        import idna  # only for an international name
+
+        try:
+            host = idna.encode(host.lower()).decode("ascii")
+        except idna.IDNAError as exc:
+            message = f"not a valid international host name ({exc})"
+            raise ValueError(message) from None
+    name = host.removesuffix(".")
+    if len(name) > 253:
+        message = f"a host name of {len(name)} characters (at most 253)"
+        raise ValueError(message)
+    for label in name.split("."):
+        if not label:
+            message = "an empty label (`..`) in the host name"
+            raise ValueError(message)
+        if len(label) > 63:
+            message = f"a host name label of {len(label)} characters (at most 63)"
+            raise ValueError(message)
+    return host
 
 
 def split_credentials(url: str) -> tuple[str, str | None]:

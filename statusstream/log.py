@@ -12,6 +12,11 @@ from statusstream.text import clean
 LEVELS = {"debug": 10, "info": 20, "warning": 30, "error": 40}
 
 
+def counted(count: int, singular: str, plural: str | None = None) -> str:
+    """`1 feed`, `2 feeds`, `0 feeds`: a number and its noun, for a message."""
+    return f"{count} {singular if count == 1 else plural or singular + 's'}"
+
+
 @dataclass(slots=True)
 class Log:
     level: int = LEVELS["info"]

@@ -189,7 +189,14 @@ def test_feeds_text_loads_without_problems_or_warnings() -> None:
     definitions = load([("catalog", catalog.as_feeds_text())])
     assert definitions.warnings == ()
     found = [(spec.name, spec.url, spec.provider) for spec in definitions.feeds]
-    assert found == [(entry.name, entry.url, entry.provider) for entry in ENTRIES]
+    assert found == [(entry.title, entry.url, entry.provider) for entry in ENTRIES]
+
+
+def test_feeds_text_read_back_is_each_bare_name() -> None:
+    """Each catalog line read back is the feed its bare name gives: one `source`, the title."""
+    definitions = load([("catalog", catalog.as_feeds_text())])
+    for spec, entry in zip(definitions.feeds, ENTRIES, strict=True):
+        assert spec == parse_line(entry.name, spec.origin)
 
 
 def test_feeds_text_puts_the_name_first_for_grep() -> None:
@@ -197,27 +204,36 @@ def test_feeds_text_puts_the_name_first_for_grep() -> None:
     text = catalog.as_feeds_text()
     chosen = [line for line in text.splitlines() if re.match(r"^(openai|github) ", line, re.I)]
     definitions = load([("-", "\n".join(chosen) + "\n")])
-    assert sorted(spec.name or "" for spec in definitions.feeds) == ["github", "openai"]
+    assert sorted(spec.name or "" for spec in definitions.feeds) == ["GitHub", "OpenAI"]
     assert text.startswith("#")
     assert all(line.startswith("#") or " " in line for line in text.splitlines())
 
 
-def test_feeds_text_quotes_nothing_it_need_not() -> None:
-    """Catalog lines are plain `name url provider=p`: no quotes, three words."""
+def test_feeds_text_shows_title_url_and_format_in_a_comment() -> None:
+    """A catalog line is `name  # Title: URL (format)`: a bare name, then a comment."""
     lines = [line for line in catalog.as_feeds_text().splitlines() if not line.startswith("#")]
-    assert not any("'" in line or '"' in line for line in lines)
-    assert {len(line.split()) for line in lines} == {3}
+    assert len(lines) == len(ENTRIES)
+    for line, entry in zip(lines, ENTRIES, strict=True):
+        name, _, comment = line.partition("  # ")
+        assert name.rstrip() == entry.name
+        assert comment == f"{entry.title}: {entry.url} ({entry.provider})"
 
 
-def test_a_provider_without_a_parser_is_left_off_the_line(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A format the running code cannot parse yet is omitted, not written as a bad option."""
+def test_a_provider_without_a_parser_is_no_option(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A format the running code cannot parse yet is shown, and the feed loads without it."""
     monkeypatch.setattr(providers, "NAMES", tuple(n for n in providers.NAMES if n != "cachet"))
     lines = catalog.as_feeds_text().splitlines()
     [opensuse] = [line for line in lines if line.startswith("opensuse ")]
-    assert opensuse == "opensuse https://status.opensuse.org/rss"
+    assert opensuse.endswith("# openSUSE: https://status.opensuse.org/rss (cachet)")
     definitions = load([("catalog", "\n".join(lines) + "\n")])
     assert len(definitions.feeds) == len(ENTRIES)
-    assert load([("feeds.txt", "opensuse\n")]).feeds[0].provider is None
+    [spec] = [spec for spec in definitions.feeds if spec.url == "https://status.opensuse.org/rss"]
+    assert spec.provider is None
+
+
+def test_names_lists_every_entry() -> None:
+    """`names()` is every catalog name, in the data's order (what completion offers)."""
+    assert catalog.names() == ids(ENTRIES)
 
 
 # -- bare names in definitions -------------------------------------------------------------
