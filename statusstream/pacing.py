@@ -10,11 +10,15 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 JITTER = 0.1
 HINT_CAP = 3600.0  # a server's max-age or ttl never makes a feed wait longer than this
 BACKOFF_CAP = 3600.0
+# Failures past this many double the wait no more: 2**64 intervals pass any cap, and
+# `2.0 ** failures` overflows at 1,024.
+MAX_DOUBLINGS = 64
 RETRY_AFTER_CAP = 86400.0
 IDLE_EXTRA_CAP = 600.0  # the default idle interval adds at most this to the interval
 CLOSED_STATUSES = frozenset({"resolved", "completed", "postmortem"})
@@ -41,14 +45,15 @@ def next_delay(
     jitter: float,
 ) -> float:
     """Seconds until the next poll. `jitter` is a random number in [-1, 1]."""
-    if failures:
-        delay = min(pace.interval * 2.0**failures, max(pace.interval, BACKOFF_CAP))
+    if failures > 0:
+        doubled = pace.interval * 2.0 ** min(failures, MAX_DOUBLINGS)
+        delay = min(doubled, max(pace.interval, BACKOFF_CAP))
         floor = 0.0
     else:
         delay = max(pace.interval, pace.idle) if quiet else pace.interval
         floor = min(hint, max(pace.interval, HINT_CAP)) if hint else 0.0
         delay = max(delay, floor)
     delay *= 1 + JITTER * max(-1.0, min(1.0, jitter))
-    if retry_after is not None:
+    if retry_after is not None and not math.isnan(retry_after):
         floor = max(floor, min(retry_after, RETRY_AFTER_CAP))
     return max(delay, floor)

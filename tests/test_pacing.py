@@ -92,3 +92,17 @@ def test_jitter_stays_within_bounds(
     if hint is not None and not failures:
         assert jittered >= min(hint, HINT_CAP)
     assert jittered >= PACE.interval * (1 - JITTER)
+
+
+@given(failures=st.integers(1, 10**30), jitter=st.floats(-1, 1))
+def test_any_number_of_failures_waits_the_backoff_cap(failures: int, jitter: float) -> None:
+    """A feed that failed 1,024 times or more still gets the capped backoff, not an overflow."""
+    assert delay(failures=1024) == delay(failures=10**6) == BACKOFF_CAP
+    waited = delay(failures=max(failures, 6), jitter=jitter)
+    assert BACKOFF_CAP * (1 - JITTER) <= waited <= BACKOFF_CAP * (1 + JITTER)
+
+
+def test_a_nan_retry_after_is_no_wish() -> None:
+    """A Retry-After that is not a number leaves the backoff as it is."""
+    assert delay(failures=1, retry_after=float("nan")) == 120
+    assert delay(failures=1, retry_after=float("inf")) == RETRY_AFTER_CAP
