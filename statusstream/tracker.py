@@ -4,6 +4,11 @@ Identity (SPEC §3): an incident is keyed by feed + incident id; a structured up
 status + time + its rank among the incident's updates with that status and time; an
 unstructured one by its normalised title and text. Pure: the caller writes the events and
 records them, so nothing unwritten is ever marked as emitted.
+
+A known feed in which most incidents suddenly look new has rotated its ids, or was last read
+long ago: only its updates newer than the newest one recorded before (`FeedState.newest`) are
+emitted, so a page that re-keys its incidents stays quiet and a machine that was off for
+weeks still gets the news it missed.
 """
 
 from __future__ import annotations
@@ -48,7 +53,10 @@ class Plan:
     silent: tuple[tuple[str, str], ...]
     present: frozenset[str]
     baseline: int | None  # incidents recorded silently on the first sight of the feed
-    rotated: bool
+    rotated: bool  # most of a known feed looked new: only what is newer than its mark is pending
+    # epoch seconds of the feed's newest update (not after it was observed): for
+    # `FeedState.saw_updates_until`, once every pending event was written
+    newest: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,23 +76,42 @@ def plan(
     """Decide which updates to emit. `since` applies to a feed seen for the first time."""
     keyed = list(key_updates(updates, source.url))
     present = frozenset(item.incident_key for item in keyed)
+    newest = _newest(keyed, observed)
     if not state.baselined:
-        return _first_sight(keyed, present, source, observed, since)
+        return _first_sight(keyed, present, source, observed, since, newest)
     unknown = {item.incident_key for item in keyed if not state.knows_incident(item.incident_key)}
     # Ids rotated: most of the feed looks new *and* most of what it held last time vanished.
-    last_present = state.incidents.keys() - state.gone.keys()
+    last_present = state.present_last_time()
     rotated = (
         len(last_present) >= ROTATION_MIN_INCIDENTS
         and len(unknown) >= ROTATION_MIN_INCIDENTS
         and len(unknown) * 2 > len(present)
         and len(last_present & present) * 2 < len(last_present)
     )
-    if rotated:
-        silent = tuple((item.incident_key, item.update_key) for item in keyed)
-        return Plan((), silent, present, None, rotated=True)
     fresh = [item for item in keyed if not state.knows(item.incident_key, item.update_key)]
     started = {item.incident_key for item in keyed if state.knows_incident(item.incident_key)}
-    return Plan(_events(fresh, started, source, observed), (), present, None, rotated=False)
+    silent: tuple[tuple[str, str], ...] = ()
+    if rotated:
+        # Only what is newer than all that was recorded is news; without that mark (a state
+        # from before it was kept), nothing is.
+        mark = state.newest
+        news = [item for item in fresh if _after(item.update.time, mark)]
+        older = [item for item in keyed if not _after(item.update.time, mark)]
+        started |= {item.incident_key for item in older}
+        silent = tuple((item.incident_key, item.update_key) for item in older)
+        fresh = news
+    events = _events(fresh, started, source, observed)
+    return Plan(events, silent, present, None, rotated=rotated, newest=newest)
+
+
+def _after(moment: datetime | None, mark: float | None) -> bool:
+    return moment is not None and mark is not None and moment.timestamp() > mark
+
+
+def _newest(keyed: list[Keyed], observed: datetime) -> float | None:
+    """The newest update time, but not after `observed`: a date ahead is not yet seen."""
+    newest = max((item.update.time for item in keyed if item.update.time), default=None)
+    return None if newest is None else min(newest, observed).timestamp()
 
 
 def _first_sight(
@@ -93,16 +120,18 @@ def _first_sight(
     source: Source,
     observed: datetime,
     since: datetime | None,
+    newest: float | None,
 ) -> Plan:
     if since is None:
         silent = tuple((item.incident_key, item.update_key) for item in keyed)
-        return Plan((), silent, present, baseline=len(present), rotated=False)
+        return Plan((), silent, present, len(present), rotated=False, newest=newest)
     wanted = [item for item in keyed if (item.update.time or observed) >= since]
     wanted_ids = {id(item) for item in wanted}
     older = [item for item in keyed if id(item) not in wanted_ids]
     started = {item.incident_key for item in older}
     silent = tuple((item.incident_key, item.update_key) for item in older)
-    return Plan(_events(wanted, started, source, observed), silent, present, None, rotated=False)
+    events = _events(wanted, started, source, observed)
+    return Plan(events, silent, present, None, rotated=False, newest=newest)
 
 
 def _events(

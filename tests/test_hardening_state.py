@@ -155,6 +155,69 @@ def test_a_state_file_from_a_newer_version_is_refused(hostile: HostileServer, cl
     assert hostile.requests == []
 
 
+def test_an_absurd_retry_after_never_bricks_the_state(hostile: HostileServer, cli: Cli) -> None:
+    """A 503 with a Retry-After of 400 nines: the state stays readable and the wait is a day."""
+    url = hostile.respond(
+        "/busy.rss", b"busy", status=503, headers={"Retry-After": "9" * 400}, reason=b"Busy"
+    )
+    feeds = cli.feeds(url)
+    assert run(cli, "--once", feeds).code == 1
+    again = run(cli, "--once", feeds)
+    assert again.code != 2, again.err
+    assert "Traceback" not in again.err
+    [record] = json.loads(cli.state.read_bytes())["feeds"].values()
+    assert record["retry_at"] <= time.time() + 86400
+
+
+def test_a_retry_at_ten_years_ahead_is_refused(hostile: HostileServer, cli: Cli) -> None:
+    """A state whose feed may not be polled for ten years: exit 2, the file untouched."""
+    url = hostile.respond("/a.rss", statuspage_rss([DOWN]))
+    cli.state.parent.mkdir(parents=True, exist_ok=True)
+    ahead = {"retry_at": time.time() + 10 * 365 * 86400, "baselined": True}
+    data = json.dumps({"version": 2, "feeds": {url: ahead}}).encode()
+    cli.state.write_bytes(data)
+    result = run(cli, "--once", cli.feeds(url))
+    assert result.code == 2
+    assert f"{cli.state}: damaged state file" in result.err
+    assert "retry_at" in result.err and "out of range" in result.err
+    assert "Traceback" not in result.err
+    assert cli.state.read_bytes() == data
+    assert hostile.requests == []
+
+
+def test_a_lone_surrogate_in_the_state_is_refused_at_start(
+    hostile: HostileServer, cli: Cli
+) -> None:
+    """A hand-edited etag with an escaped lone surrogate: exit 2 at once, not a traceback later."""
+    url = hostile.respond("/a.rss", statuspage_rss([DOWN]))
+    cli.state.parent.mkdir(parents=True, exist_ok=True)
+    data = b'{"version": 2, "feeds": {"%s": {"etag": "\\ud800", "baselined": true}}}' % (
+        url.encode()
+    )
+    cli.state.write_bytes(data)
+    result = run(cli, "--once", cli.feeds(url))
+    assert result.code == 2, result.err
+    assert "lone surrogate" in result.err
+    assert "Traceback" not in result.err
+    assert cli.state.read_bytes() == data
+
+
+def test_a_symlinked_lock_is_refused_by_the_command(hostile: HostileServer, cli: Cli) -> None:
+    """`state.json.lock` planted as a link to a victim: exit 2, one line, the victim intact."""
+    url = hostile.respond("/a.rss", statuspage_rss([DOWN]))
+    victim = cli.directory / "victim.txt"
+    victim.write_bytes(b"keep me\n")
+    cli.state.parent.mkdir(parents=True, exist_ok=True)
+    lock = cli.state.with_name("state.json.lock")
+    lock.symlink_to(victim)
+    result = run(cli, "--once", cli.feeds(url))
+    assert result.code == 2
+    assert f"{lock}: refusing the lock file: it is a symbolic link" in result.err
+    assert len(result.err.strip().splitlines()) == 1
+    assert victim.read_bytes() == b"keep me\n"
+    assert hostile.requests == []
+
+
 def test_a_stale_lock_never_blocks(hostile: HostileServer, cli: Cli) -> None:
     """A lock file left by a killed run, or naming a dead pid, does not stop the next run."""
     url = hostile.respond("/a.rss", statuspage_rss([DOWN]))
@@ -207,13 +270,19 @@ def test_a_stale_lock_never_blocks(hostile: HostileServer, cli: Cli) -> None:
                 b'{"version": 1, "feeds": {"u": {"failures": ' + b"9" * 5000 + b"}}}",
                 b'{"version": true, "feeds": {}}',
                 b'{"version": 1, "feeds": {"u": {"gone": {"a": "x"}}}}',
+                b'{"version": 2, "feeds": {"u": {"etag": "\\ud800"}}}',
+                b'{"version": 2, "feeds": {"\\udfff": {}}}',
+                b'{"version": 2, "feeds": {"u": {"gone": {"\\udc80AAAAA": 1}}}}',
+                b'{"version": 0, "feeds": {}}',
             ]
         ),
     )
 )
 def test_any_state_bytes_load_or_raise_a_state_error(data: bytes) -> None:
-    """Whatever is in the state file, loading it gives a State or a StateError, nothing else."""
+    """Whatever is in the state file: a StateError, or a State that saves and loads back."""
     try:
-        State.from_bytes(data, "state.json")
+        state = State.from_bytes(data, "state.json")
     except StateError as exc:
         assert str(exc).startswith("state.json: ")
+    else:
+        assert State.from_bytes(state.to_bytes(), "state.json") == state

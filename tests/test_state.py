@@ -42,23 +42,34 @@ def opened(path: Path) -> Iterator[StateFile]:
     state_file.close()
 
 
+NOW = 1762180000.0  # 2025-11-03T14:26:40Z
+
+
 def full_feed_state() -> FeedState:
-    feed = FeedState(
-        etag='W/"5f1-abc"',
-        last_modified="Mon, 03 Nov 2025 14:32:00 GMT",
-        body="x" * 22,
-        baselined=True,
-        failures=3,
-        failing="HTTP 503 Service Unavailable",
-        retry_at=1762180320.5,
-        quiet=True,
-        ttl=300.0,
-    )
+    feed = FeedState()
+    feed.refresh_validators('W/"5f1-abc"', "Mon, 03 Nov 2025 14:32:00 GMT")
+    feed.seen_body("x" * 22, ttl=300.0, quiet=True)
+    feed.mark_baselined()
+    for _ in range(3):
+        feed.fail("HTTP 503 Service Unavailable", retry_after=320.5, now=NOW)
     feed.record(digest("incident a"), digest("update 1"))
     feed.record(digest("incident a"), digest("update 2"))
     feed.record(digest("incident b"), digest("update 1"))
-    feed.gone[digest("incident b")] = 20395
+    feed.saw_updates_until(NOW - 600)
+    feed.prune({digest("incident a")}, day=20395)
     return feed
+
+
+def with_etag(etag: str) -> FeedState:
+    feed = FeedState()
+    feed.refresh_validators(etag, None)
+    return feed
+
+
+def incidents_of(feed: FeedState) -> dict[str, str]:
+    """A feed's incidents as its record in the file holds them: digest -> update keys."""
+    written = feed.to_json().get("incidents", "")
+    return {entry[:DIGEST_WIDTH]: entry[DIGEST_WIDTH:] for entry in written.split()}
 
 
 # -- the document ----------------------------------------------------------------------------
@@ -83,7 +94,9 @@ def test_document_is_versioned_compact_json() -> None:
 
 def test_incidents_are_one_string_per_feed() -> None:
     """Version 2: each incident's digest then its update keys, the incidents space-separated."""
-    feed = FeedState(incidents={"AAAAAA": "BBBBBBCCCCCC", "DDDDDD": "EEEEEE"})
+    feed = FeedState()
+    for incident, key in (("AAAAAA", "BBBBBB"), ("AAAAAA", "CCCCCC"), ("DDDDDD", "EEEEEE")):
+        feed.record(incident, key)
     record = json.loads(State(feeds={"u": feed}).to_bytes())["feeds"]["u"]
     assert record["incidents"] == "AAAAAABBBBBBCCCCCC DDDDDDEEEEEE"
 
@@ -95,7 +108,7 @@ def test_a_version_1_state_reads_the_same_and_is_written_as_version_2() -> None:
         "feeds": {"u": {"etag": "x", "incidents": {"AAAAAA": "BBBBBBCCCCCC", "DDDDDD": "EEEEEE"}}},
     }
     state = State.from_bytes(json.dumps(version_1).encode(), "s")
-    assert state.feeds["u"].incidents == {"AAAAAA": "BBBBBBCCCCCC", "DDDDDD": "EEEEEE"}
+    assert incidents_of(state.feeds["u"]) == {"AAAAAA": "BBBBBBCCCCCC", "DDDDDD": "EEEEEE"}
     assert state.feeds["u"].etag == "x"
     again = State.from_bytes(state.to_bytes(), "s")
     assert again == state
@@ -109,19 +122,20 @@ def test_incidents_changed_after_loading_are_written_changed() -> None:
     )
     feed = loaded.feeds["u"]
     feed.record("AAAAAA", "CCCCCC")
-    assert State.from_bytes(loaded.to_bytes(), "s").feeds["u"].incidents["AAAAAA"] == (
+    assert incidents_of(State.from_bytes(loaded.to_bytes(), "s").feeds["u"])["AAAAAA"] == (
         "BBBBBBCCCCCC"
     )
     feed.prune({"AAAAAA"}, day=20000)
     feed.prune({"AAAAAA"}, day=20000 + 31)  # DDDDDD left 31 days ago: forgotten
-    assert State.from_bytes(loaded.to_bytes(), "s").feeds["u"].incidents == {
+    assert incidents_of(State.from_bytes(loaded.to_bytes(), "s").feeds["u"]) == {
         "AAAAAA": "BBBBBBCCCCCC"
     }
 
 
 def test_validators_are_kept_exactly_as_sent() -> None:
     """ETag and Last-Modified are stored byte for byte, quotes, W/ prefix and all."""
-    feed = FeedState(etag='W/"ü-\\"x\\""', last_modified="Mon, 03 Nov 2025 14:32:00 GMT")
+    feed = FeedState()
+    feed.refresh_validators('W/"ü-\\"x\\""', "Mon, 03 Nov 2025 14:32:00 GMT")
     back = State.from_bytes(State(feeds={"u": feed}).to_bytes(), "s").feeds["u"]
     assert back.etag == 'W/"ü-\\"x\\""'
     assert back.last_modified == "Mon, 03 Nov 2025 14:32:00 GMT"
@@ -219,14 +233,14 @@ def test_saved_file_is_mode_0600(path: Path, opened: StateFile) -> None:
     """The state file is readable by its owner only, even where it was wider before."""
     path.write_bytes(State().to_bytes())
     path.chmod(0o644)
-    opened.save(State(feeds={"u": FeedState(etag='"x"')}))
+    opened.save(State(feeds={"u": with_etag('"x"')}))
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
 
 
 def test_save_replaces_the_file_and_leaves_no_temporary(path: Path, opened: StateFile) -> None:
     """Two saves leave the state file and the lock file, and nothing else."""
-    opened.save(State(feeds={"u": FeedState(etag='"1"')}))
-    opened.save(State(feeds={"u": FeedState(etag='"2"')}))
+    opened.save(State(feeds={"u": with_etag('"1"')}))
+    opened.save(State(feeds={"u": with_etag('"2"')}))
     assert sorted(entry.name for entry in path.parent.iterdir()) == [
         "state.json",
         "state.json.lock",
@@ -283,7 +297,7 @@ def test_a_failed_save_cleans_up_and_keeps_the_old_file(
     path: Path, opened: StateFile, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """When the rename fails, the temporary file is removed and the old file is untouched."""
-    old = State(feeds={"u": FeedState(etag='"old"')}).to_bytes()
+    old = State(feeds={"u": with_etag('"old"')}).to_bytes()
     path.write_bytes(old)
 
     def refuse(source: object, target: object) -> None:
@@ -291,7 +305,7 @@ def test_a_failed_save_cleans_up_and_keeps_the_old_file(
 
     monkeypatch.setattr(state_module.os, "replace", refuse)
     with pytest.raises(StateSaveError) as caught:
-        opened.save(State(feeds={"u": FeedState(etag='"new"')}))
+        opened.save(State(feeds={"u": with_etag('"new"')}))
     assert str(caught.value).startswith(f"{path}: cannot save the state: No space left on device")
     assert caught.value.exit_code == 1
     assert path.read_bytes() == old
@@ -347,7 +361,7 @@ def test_a_second_open_is_refused_naming_file_and_pid(path: Path, opened: StateF
 
 def test_a_refused_open_leaves_the_state_alone(path: Path, opened: StateFile) -> None:
     """The refused second opener neither reads, changes nor unlocks the file."""
-    opened.save(State(feeds={"u": FeedState(etag='"1"')}))
+    opened.save(State(feeds={"u": with_etag('"1"')}))
     before = path.read_bytes()
     with pytest.raises(StateLockedError):
         StateFile(path).open()
@@ -481,7 +495,7 @@ def test_record_twice_stores_once() -> None:
     feed = FeedState()
     feed.record("inc001", "key001")
     feed.record("inc001", "key001")
-    assert feed.incidents == {"inc001": "key001"}
+    assert incidents_of(feed) == {"inc001": "key001"}
 
 
 def test_knows_matches_whole_keys_only() -> None:
@@ -500,7 +514,7 @@ def test_keys_per_incident_are_bounded() -> None:
     keys = [f"{number:06d}" for number in range(MAX_KEYS_PER_INCIDENT + 5)]
     for key in keys:
         feed.record("inc001", key)
-    assert len(feed.incidents["inc001"]) == MAX_KEYS_PER_INCIDENT * DIGEST_WIDTH
+    assert len(incidents_of(feed)["inc001"]) == MAX_KEYS_PER_INCIDENT * DIGEST_WIDTH
     assert not feed.knows("inc001", keys[0])
     assert not feed.knows("inc001", keys[4])
     assert feed.knows("inc001", keys[5])
@@ -551,12 +565,12 @@ def test_prune_caps_the_incidents_of_a_feed() -> None:
     for number in range(total):  # one leaves after the other, within a few days
         feed.prune(set(names[number + 1 :]), day=1000 + number * 10 // total)
     feed.prune(set(), day=1010)
-    assert len(feed.incidents) == MAX_INCIDENTS_PER_FEED
+    assert len(incidents_of(feed)) == MAX_INCIDENTS_PER_FEED
     assert not feed.knows_incident("i00000")
     assert not feed.knows_incident("i00009")
     assert feed.knows_incident("i00010")
     assert feed.knows_incident(f"i{total - 1:05d}")
-    assert feed.gone.keys() == feed.incidents.keys()
+    assert feed.gone.keys() == incidents_of(feed).keys()
 
 
 def test_prune_never_forgets_present_incidents() -> None:
@@ -567,13 +581,14 @@ def test_prune_never_forgets_present_incidents() -> None:
         feed.record(incident, "key001")
     feed.record("old001", "key001")
     feed.prune(present, day=10)
-    assert feed.incidents.keys() == present
+    assert incidents_of(feed).keys() == present
     assert feed.gone == {}
 
 
 def test_a_full_feed_state_stays_small() -> None:
     """A feed at the incident cap with a few updates each stays well under a megabyte."""
-    feed = FeedState(baselined=True)
+    feed = FeedState()
+    feed.mark_baselined()
     for number in range(MAX_INCIDENTS_PER_FEED):
         for update in range(5):
             feed.record(digest(f"incident {number}"), digest(f"update {update}"))

@@ -48,9 +48,10 @@ def apply(feed: FeedState, result: Plan) -> None:
     """Record what a plan says, as the poller does once its events were written."""
     for incident_key, update_key in result.silent:
         feed.record(incident_key, update_key)
-    feed.baselined = True
+    feed.mark_baselined()
     for pending in result.pending:
         feed.record(pending.incident_key, pending.update_key)
+    feed.saw_updates_until(result.newest)
 
 
 def poll(
@@ -394,3 +395,87 @@ def test_state_keys_are_digests() -> None:
     for keyed in key_updates([*INCIDENT_A, *INCIDENT_B], FEED):
         assert keyed.incident_key == digest(keyed.update.incident)
         assert len(keyed.update_key) == len(keyed.incident_key) == len(digest(""))
+
+
+# -- rotation, or a feed last read long ago ----------------------------------------------------
+
+
+def later_incidents(prefix: str, count: int, day: int = 20) -> list[Update]:
+    """`count` incidents opened on another day of November 2025 than `incidents` uses."""
+    return [
+        update(
+            f"{prefix}/{number}",
+            "investigating",
+            f"2025-11-{day} {number // 60:02}:{number % 60:02}",
+        )
+        for number in range(count)
+    ]
+
+
+def test_after_an_outage_a_wholly_new_feed_is_emitted() -> None:
+    """Off for weeks, all of a feed is new and newer than what was seen: all of it is emitted."""
+    feed = baselined(incidents("old", 5))
+    missed = later_incidents("missed", 25)
+    result = poll(feed, missed)
+    assert result.rotated  # still said, so the poller warns
+    assert len(result.pending) == 25
+    assert {p.event.change for p in result.pending} == {"new"}
+    assert result.silent == ()
+    assert poll(feed, missed).pending == ()
+
+
+def test_rekeyed_incidents_stay_quiet_while_a_new_one_is_emitted() -> None:
+    """Same times under new ids are silent; a new incident that came with them is emitted."""
+    old = incidents("old", 5)
+    feed = baselined(old)
+    rekeyed = [dataclasses.replace(u, incident=u.incident.replace("old", "new")) for u in old]
+    fresh = later_incidents("fresh", 1)
+    result = poll(feed, [*rekeyed, *fresh])
+    assert result.rotated
+    assert summary(result) == [(fresh[0].incident, "investigating", "new", "2025-11-20T00:00:00Z")]
+    assert len(result.silent) == 5
+    assert poll(feed, [*rekeyed, *fresh]).pending == ()
+
+
+def test_a_rekeyed_incident_s_newer_update_is_an_update() -> None:
+    """A re-keyed incident's update newer than the mark is emitted, as an `update`."""
+    old = incidents("old", 5)
+    feed = baselined(old)
+    rekeyed = [dataclasses.replace(u, incident=u.incident.replace("old", "new")) for u in old]
+    resolved = update("new/0", "resolved", "2025-11-20 10:00", "Fixed.")
+    result = poll(feed, [*rekeyed, resolved])
+    assert result.rotated
+    assert summary(result) == [(resolved.incident, "resolved", "update", "2025-11-20T10:00:00Z")]
+
+
+def test_a_rotation_without_a_mark_stays_silent() -> None:
+    """A state from before the mark was kept: a rotated-looking feed emits nothing, as before."""
+    feed = FeedState()
+    for keyed in key_updates(incidents("old", 5), FEED):
+        feed.record(keyed.incident_key, keyed.update_key)
+    feed.mark_baselined()
+    assert feed.newest is None
+    result = plan(feed, later_incidents("missed", 5), SOURCE, OBSERVED, None)
+    assert result.rotated
+    assert result.pending == ()
+    assert len(result.silent) == 5
+
+
+def test_the_mark_is_the_newest_update_not_after_it_was_observed() -> None:
+    """`newest` is the latest update time in the feed, never later than the observation."""
+    result = plan(FeedState(), [*INCIDENT_A, *INCIDENT_B], SOURCE, OBSERVED, None)
+    assert result.newest == at("2025-11-04 09:00").timestamp()
+    ahead = update("incidents/m", "scheduled", "2026-01-01 00:00", kind="maintenance")
+    assert plan(FeedState(), [ahead], SOURCE, OBSERVED, None).newest == OBSERVED.timestamp()
+    undated = update("incidents/c", None, None, structured=False)
+    assert plan(FeedState(), [undated], SOURCE, OBSERVED, None).newest is None
+
+
+def test_recorded_updates_raise_the_mark() -> None:
+    """Each committed poll raises the feed's mark to its newest update; it never goes down."""
+    feed = baselined(INCIDENT_A)
+    assert feed.newest == at("2025-11-03 15:00").timestamp()
+    poll(feed, INCIDENT_B)
+    assert feed.newest == at("2025-11-04 09:00").timestamp()
+    poll(feed, INCIDENT_A)
+    assert feed.newest == at("2025-11-04 09:00").timestamp()
