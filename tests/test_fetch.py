@@ -1,0 +1,753 @@
+"""`statusstream.fetch` against servers scripted byte by byte, and one run of the command.
+
+Most tests call `fetch.fetch` with a client from `fetch.open_client` against `HostileServer`
+routes that answer from a script and note which TCP connection each request came on, so
+connection reuse is seen from the server's side; TLS is the same server behind a certificate
+made with the `openssl` command. Every async test runs under `trio.fail_after(DEADLINE)`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import errno
+import gzip
+import json
+import shutil
+import ssl
+import subprocess
+import threading
+import zlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import brotli
+import httpcore2
+import httpx2
+import pytest
+import trio
+from httpcore2._backends.trio import TrioStream
+
+from statusstream import fetch
+from statusstream.errors import FetchError
+from tests.conftest import Cli, FeedServer
+from tests.feedgen import incident, statuspage_rss
+from tests.hostile import (
+    Connection,
+    HostileServer,
+    Request,
+    hostile_server,  # noqa: F401 - the `hostile` fixture
+    refused_url,
+    run,
+)
+
+DEADLINE = 10.0  # seconds; no test here needs more than a fraction of it
+MAX_BODY = 64 * 1024  # small, so that the tests of the caps are quick
+PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
+FEED = statuspage_rss(
+    [incident("tls1", "Reached", ("Investigating", "2025-11-03 14:32", "Over the wire."))]
+)
+
+Answer = Callable[[Connection], Awaitable[None]]
+Client = httpx2.AsyncClient
+
+
+# -- scripted servers ------------------------------------------------------------------
+
+
+def ok(body: bytes = b"ok", *fields: str, version: bytes = b"HTTP/1.1") -> bytes:
+    """A complete response with a Content-Length, and `fields` ("Name: value") before it."""
+    lines = [version + b" 200 OK", *(field.encode("latin-1") for field in fields)]
+    lines.append(b"Content-Length: %d" % len(body))
+    return b"\r\n".join(lines) + b"\r\n\r\n" + body
+
+
+def send(data: bytes, bytewise: bool = False) -> Answer:
+    """Send `data` in one write, or every byte as a write of its own."""
+
+    async def answer(connection: Connection) -> None:
+        step = 1 if bytewise else max(len(data), 1)
+        for index in range(0, len(data), step):
+            await connection.send(data[index : index + step])
+
+    return answer
+
+
+def send_and_close(data: bytes = b"") -> Answer:
+    async def answer(connection: Connection) -> None:
+        await connection.send(data)
+        connection.close()
+
+    return answer
+
+
+async def reset(connection: Connection) -> None:
+    connection.reset()
+
+
+async def never_answer(connection: Connection) -> None:
+    await asyncio.sleep(3600)
+
+
+class Served:
+    """HostileServer routes that answer from a script and note the connection of each request."""
+
+    def __init__(self, hostile: HostileServer) -> None:
+        self.hostile = hostile
+        self.log: list[tuple[str, Connection]] = []
+
+    def script(self, path: str, *answers: Answer | bytes) -> str:
+        """Answer the n-th request to `path` with the n-th answer (the last one after that)."""
+
+        async def handler(request: Request, connection: Connection) -> None:
+            count = sum(1 for seen, _ in self.log if seen == path)
+            self.log.append((path, connection))
+            answer = answers[min(count, len(answers) - 1)]
+            await (send(answer) if isinstance(answer, bytes) else answer)(connection)
+
+        return self.hostile.route(path, handler)
+
+    def connections(self, *paths: str) -> list[int]:
+        """For each request (to `paths`, or to any), its connection: 0 for the first one, ..."""
+        order: list[Connection] = []
+        indexes = []
+        for path, connection in self.log:
+            index = next((i for i, known in enumerate(order) if known is connection), len(order))
+            if index == len(order):
+                order.append(connection)
+            if not paths or path in paths:
+                indexes.append(index)
+        return indexes
+
+    def kept(self, connection: Connection) -> bool:
+        """Has `connection` carried a request before the one it carries now?"""
+        return sum(seen is connection for _, seen in self.log) > 1
+
+
+@pytest.fixture
+def served(hostile: HostileServer) -> Served:
+    return Served(hostile)
+
+
+def clear_proxies(environment: pytest.MonkeyPatch | dict[str, str]) -> None:
+    for name in (*PROXY_VARIABLES, *(name.upper() for name in PROXY_VARIABLES)):
+        if isinstance(environment, dict):
+            environment.pop(name, None)
+        else:
+            environment.delenv(name, raising=False)
+
+
+@pytest.fixture
+async def client(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Client]:
+    clear_proxies(monkeypatch)
+    async with fetch.open_client(8) as http:
+        yield http
+
+
+async def get(http: Client, url: str, **options: Any) -> fetch.Fetched:
+    """`fetch.fetch`, with no headers nor validators unless given."""
+    return await fetch.fetch(
+        http, url, **{"headers": {}, "etag": None, "last_modified": None, **options}
+    )
+
+
+async def fails(http: Client, url: str, **options: Any) -> FetchError:
+    with pytest.raises(FetchError) as caught:
+        await get(http, url, **options)
+    return caught.value
+
+
+# -- framing ---------------------------------------------------------------------------
+
+CHUNKED = (
+    b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+    b'5;name=value\r\nhello\r\n7;quoted="a;b";flag\r\n, world\r\n'
+    b"0\r\nExpires: never\r\nX-Checksum: abc\r\n\r\n"
+)
+FRAMINGS = {
+    "content-length": (ok(b"hello, world" * 20), b"hello, world" * 20),
+    "chunked, extensions and trailers": (CHUNKED, b"hello, world"),
+    "bare LF head": (b"HTTP/1.1 200 OK\nContent-Length: 5\nX-A: b\n\nhello", b"hello"),
+    "interim responses first": (
+        b"HTTP/1.1 100 Continue\r\n\r\n"
+        b"HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n" + ok(b"hello"),
+        b"hello",
+    ),
+    "empty chunked": (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", b""),
+}
+
+
+@pytest.mark.parametrize("bytewise", [False, True], ids=["one write", "byte at a time"])
+@pytest.mark.parametrize("framing", list(FRAMINGS))
+async def test_framed_bodies_are_read_exactly(
+    served: Served, client: Client, framing: str, bytewise: bool
+) -> None:
+    """Each framing yields its body, ends exactly at its end, and the connection goes on."""
+    raw, body = FRAMINGS[framing]
+    url = served.script("/framed", send(raw, bytewise=bytewise))
+    with trio.fail_after(DEADLINE):
+        assert (await get(client, url)).body == body
+        assert (await get(client, url)).body == body
+    assert served.connections() == [0, 0]
+
+
+CHUNKED_HEAD = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n"
+MALFORMED = {
+    "bad status code": b"HTTP/1.1 2OO OK\r\nContent-Length: 0\r\n\r\n",
+    "status under 100": b"HTTP/1.1 099 Odd\r\n\r\n" + ok(b"behind it"),
+    "header without colon": b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nNoColonHere\r\n\r\nok",
+    "conflicting Content-Length": b"HTTP/1.1 200 OK\r\nContent-Length: 5, 6\r\n\r\nhello!",
+    "Content-Length of non-ASCII digits": ok(b"hello").replace(b": 5", b": \xb2"),
+    "chunked and a Content-Length of non-ASCII digits": (
+        CHUNKED_HEAD + b"Content-Length: \xb2\r\n\r\n5\r\nhello\r\n0\r\n\r\n"
+    ),
+    # RFC 9112 allows whitespace before a chunk extension (the old transport took it), h11 not
+    "chunk extension after whitespace": CHUNKED_HEAD + b"\r\n5 ; a=b\r\nhello\r\n0\r\n\r\n",
+    "bad chunk size": CHUNKED_HEAD + b"\r\nzz\r\nhi\r\n0\r\n\r\n",
+    "chunk longer than its size": CHUNKED_HEAD + b"\r\n3\r\nhello\r\n0\r\n\r\n",
+    "a head over 100 KiB": b"HTTP/1.1 200 OK\r\nX-Pad: " + b"p" * 200_000 + b"\r\n\r\n",
+}
+TRUNCATED = {
+    "body shorter than Content-Length": ok(b"hello").replace(b": 5", b": 10"),
+    "chunked body cut off": CHUNKED_HEAD + b"\r\n5\r\nhel",
+    "closed before an answer": b"",
+    "closed in the middle of the head": b"HTTP/1.1 200 OK\r\nContent-Le",
+}
+RESENT_ON_A_NEW_CONNECTION = pytest.mark.xfail(
+    strict=True,
+    reason="fetch._send resends on 'without sending a response' on a new connection too; its"
+    " docstring promises a resend only when a kept-alive connection closed under the request",
+)
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        *MALFORMED,
+        *list(TRUNCATED)[:2],
+        *(pytest.param(case, marks=RESENT_ON_A_NEW_CONNECTION) for case in list(TRUNCATED)[2:]),
+    ],
+)
+async def test_malformed_responses_are_fetch_errors(
+    served: Served, client: Client, case: str
+) -> None:
+    """Each is a FetchError naming the host, sent once; the client goes on after it."""
+    answer = MALFORMED[case] if case in MALFORMED else send_and_close(TRUNCATED[case])
+    url = served.script("/bad", answer)
+    good = served.script("/good", ok(b"fine"))
+    with trio.fail_after(DEADLINE):
+        error = await fails(client, url)
+        assert (await get(client, good)).body == b"fine"
+    assert str(error).startswith(f"127.0.0.1:{served.hostile.port}: ")
+    assert served.connections() == [0, 1]
+    assert len(served.hostile.hits("/bad")) == 1
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="httpcore2 pools a connection whose h11 buffer holds bytes past the end of a"
+    " response; the next request on it reads them as its answer",
+)
+async def test_bytes_after_a_response_never_answer_the_next_request(
+    served: Served, client: Client
+) -> None:
+    """Bytes past the end of a body (a forged second answer) never answer the next request."""
+    first = served.script("/first", ok(b"hello") + ok(b"FORGED"))
+    second = served.script("/second", ok(b"genuine"))
+    with trio.fail_after(DEADLINE):
+        assert (await get(client, first)).body == b"hello"
+        assert (await get(client, second)).body == b"genuine"
+
+
+# -- keep-alive and the one resend ------------------------------------------------------
+
+
+async def test_sequential_fetches_to_one_origin_share_one_connection(
+    served: Served, client: Client
+) -> None:
+    """Ten fetches of two paths of one origin, one after the other: one TCP connection."""
+    a, b = served.script("/a", ok(b"a")), served.script("/b", ok(b"b"))
+    with trio.fail_after(DEADLINE):
+        for _ in range(5):
+            assert (await get(client, a)).body == b"a"
+            assert (await get(client, b)).body == b"b"
+    assert served.connections() == [0] * 10
+    request = served.hostile.hits("/a")[0]
+    assert request.raw.startswith(b"GET /a HTTP/1.1\r\n")
+    assert request.headers["host"] == f"127.0.0.1:{served.hostile.port}"
+    assert request.headers["user-agent"] == fetch.USER_AGENT
+    codings = {coding.strip() for coding in request.headers["accept-encoding"].split(",")}
+    assert {"gzip", "deflate", "br"} <= codings
+
+
+RESET_NOT_RESENT = (
+    "fetch._send resends only on httpcore2's 'Server disconnected without sending a response':"
+    " a server closing a kept connection with the request unread sends a TCP reset, a"
+    " ReadError ('connection reset by the server') that is not sent again"
+)
+
+
+@pytest.mark.parametrize(
+    ("dropped", "then"),
+    [
+        pytest.param(send_and_close(), ok(b"again"), id="closed"),
+        pytest.param(
+            reset,
+            ok(b"again"),
+            id="reset",
+            marks=pytest.mark.xfail(strict=True, reason=RESET_NOT_RESENT),
+        ),
+        pytest.param(send_and_close(), send_and_close(), id="closed, and the new one too"),
+    ],
+)
+async def test_a_kept_connection_closed_under_a_request_is_sent_again_once(
+    served: Served, client: Client, dropped: Answer, then: Answer | bytes
+) -> None:
+    """A kept connection closed unanswered under a request: sent again on a new one, only once."""
+    url = served.script("/flaky", ok(b"first"), dropped, then)
+    with trio.fail_after(DEADLINE):
+        assert (await get(client, url)).body == b"first"
+        if isinstance(then, bytes):
+            assert (await get(client, url)).body == b"again"
+        else:
+            assert "without sending a response" in str(await fails(client, url))
+    assert served.connections() == [0, 0, 1]  # two requests for the second poll, no third
+
+
+async def keep_connections(served: Served, http: Client, count: int) -> str:
+    """Leave `count` idle kept-alive connections in `http`'s pool; returns the URL of a feed
+    whose requests the server reads, then closes unanswered, on a kept connection."""
+    everyone = asyncio.Event()  # used in the server's loop only
+
+    async def warm(connection: Connection) -> None:
+        if len(served.hostile.hits("/warm")) == count:  # all in flight at once: `count` opened
+            everyone.set()
+        await everyone.wait()
+        await connection.send(ok(b"warm"))
+
+    async def feed(connection: Connection) -> None:
+        await (send_and_close() if served.kept(connection) else send(ok(FEED)))(connection)
+
+    warm_url = served.script("/warm", warm)
+    async with trio.open_nursery() as nursery:
+        for _ in range(count):
+            nursery.start_soon(get, http, warm_url)
+    assert len(set(served.connections("/warm"))) == count
+    return served.script("/feed", feed)
+
+
+async def test_kept_connections_closed_as_requests_arrive_cost_at_most_two_gets_a_poll(
+    served: Served, client: Client
+) -> None:
+    """16 idle kept connections closed as each request comes (once 17 GETs): <= 2 GETs a poll."""
+    with trio.fail_after(DEADLINE):
+        url = await keep_connections(served, client, 16)
+        for _ in range(9):
+            before = len(served.hostile.hits("/feed"))
+            try:
+                assert (await get(client, url)).body == FEED
+            except FetchError as error:
+                assert "without sending a response" in str(error)
+            assert 1 <= len(served.hostile.hits("/feed")) - before <= 2
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="fetch._send resends through the pool, which hands it the next idle kept"
+    " connection (closed in turn) instead of a new one: the poll fails",
+)
+async def test_the_one_resend_goes_on_a_new_connection(served: Served, client: Client) -> None:
+    """Idle kept connections closed as requests arrive: the resend is on a new one, and succeeds."""
+    with trio.fail_after(DEADLINE):
+        url = await keep_connections(served, client, 4)
+        assert (await get(client, url)).body == FEED
+    assert len(served.hostile.hits("/feed")) == 2
+
+
+@pytest.mark.parametrize("scope", ["move_on_after", "fail_after"])
+async def test_a_fetch_cut_off_by_the_callers_deadline_leaves_the_client_usable(
+    served: Served, client: Client, scope: str
+) -> None:
+    """A deadline around a fetch that gets no answer: the next fetch works, on a new connection."""
+    good, hang = served.script("/good", ok(b"fine")), served.script("/hang", never_answer)
+    with trio.fail_after(DEADLINE):
+        assert (await get(client, good)).body == b"fine"  # the idle connection /hang will take
+        if scope == "move_on_after":
+            with trio.move_on_after(0.3) as cancel:
+                await get(client, hang)
+            assert cancel.cancelled_caught
+        else:
+            with pytest.raises(trio.TooSlowError), trio.fail_after(0.3):
+                await get(client, hang)
+        assert (await get(client, good)).body == b"fine"
+    assert served.connections() == [0, 0, 1]
+
+
+# -- the caps ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def socket_reads(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The size of every read from a socket, seen below httpcore2 (and below fetch's count)."""
+    reads: list[int] = []
+    original = TrioStream.read
+
+    async def read(self: TrioStream, max_bytes: int, timeout: float | None = None) -> bytes:  # noqa: ASYNC109
+        data = await original(self, max_bytes, timeout)
+        reads.append(len(data))
+        return data
+
+    monkeypatch.setattr(TrioStream, "read", read)
+    return reads
+
+
+@pytest.mark.parametrize("proxied", [False, True], ids=["direct", "through HTTP_PROXY"])
+@pytest.mark.parametrize("extension", [15_000, 60_000, 150_000])
+async def test_a_flood_of_chunk_extensions_is_cut_off(
+    served: Served,
+    monkeypatch: pytest.MonkeyPatch,
+    socket_reads: list[int],
+    extension: int,
+    proxied: bool,
+) -> None:
+    """Endless 1-byte chunks with huge extensions: a FetchError after reading about 2 x max_body."""
+    stopped, piece = threading.Event(), b"1;x=" + b"e" * extension + b"\r\na\r\n"
+
+    async def flood(connection: Connection) -> None:
+        try:
+            await connection.send(CHUNKED_HEAD + b"\r\n")
+            while True:  # until the client hangs up
+                await connection.send(piece)
+                served.hostile.sent["flood"] = served.hostile.sent.get("flood", 0) + len(piece)
+        finally:
+            stopped.set()
+
+    clear_proxies(monkeypatch)
+    if proxied:
+        monkeypatch.setenv("HTTP_PROXY", served.hostile.url(""))
+    url = "http://status.example/flood" if proxied else served.hostile.url("/flood")
+    served.script(url.removeprefix(served.hostile.url("")), flood)
+    with trio.fail_after(DEADLINE):
+        async with fetch.open_client(4) as http:
+            error = await fails(http, url, max_body=MAX_BODY)
+        assert await trio.to_thread.run_sync(stopped.wait, DEADLINE)
+    if extension < 100 * 1024:  # the longest line httpcore2 lets h11 take
+        assert "over the 65536 byte limit (as read from the network)" in str(error)
+    assert sum(socket_reads) <= 2 * MAX_BODY + 128 * 1024
+    assert served.hostile.sent["flood"] < 16 * 1024 * 1024  # what the socket buffers hold
+
+
+@pytest.mark.parametrize("proxy", [None, "http://127.0.0.1:9"], ids=["direct", "HTTP_PROXY"])
+def test_every_pool_of_the_client_counts_its_socket_reads(
+    monkeypatch: pytest.MonkeyPatch, proxy: str | None
+) -> None:
+    """`pools` finds the client's pools (so a change in httpx2 fails here), each counting reads."""
+    clear_proxies(monkeypatch)
+    if proxy is not None:
+        monkeypatch.setenv("HTTP_PROXY", proxy)
+    found = fetch.pools(fetch.open_client(4))
+    assert len(found) == (2 if proxy else 1)
+    assert all(isinstance(pool, httpcore2.AsyncConnectionPool) for pool in found)
+    assert all(isinstance(pool._network_backend, fetch._CountingBackend) for pool in found)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"), [("120", 120.0), ("\xb9", None), ("9" * 400, 86400.0)]
+)
+async def test_retry_after_on_a_503(
+    served: Served, client: Client, value: str, expected: float | None
+) -> None:
+    """A 503 is a FetchError; its Retry-After is kept in ASCII digits (capped), else ignored."""
+    answer = ok(b"busy", f"Retry-After: {value}").replace(b"200 OK", b"503 Busy")
+    with trio.fail_after(DEADLINE):
+        error = await fails(client, served.script("/busy", answer))
+    assert (str(error), error.retry_after) == ("HTTP 503 Busy", expected)
+
+
+NOW = 1_762_180_320.0  # 2025-11-03 14:32:00 UTC
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("120", 120.0),
+        ("9" * 400, 86400.0),
+        ("Fri, 31 Dec 9999 23:59:59 GMT", 86400.0),
+        (email.utils.formatdate(NOW + 60, usegmt=True), 60.0),
+        ("Thu, 01 Jan 1970 00:00:00 GMT", 0.0),
+        ("Thu, 01 Jan 1970 00:00:00 -0000", None),  # no zone: a naive date
+        ("soon", None),
+        ("\xb9", None),  # superscript one
+        ("\u0661\u0662", None),  # Arabic-Indic digits
+        ("\uff11\uff12", None),  # fullwidth digits
+    ],
+)
+def test_parse_retry_after(value: str | None, expected: float | None) -> None:
+    """ASCII digits or an HTTP date, as seconds from now capped at a day; anything else None."""
+    assert fetch.parse_retry_after(value, now=NOW) == expected
+
+
+# -- errors ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("unreachable", ["refused", "unknown"])
+async def test_a_failed_connection_names_the_host_and_the_reason(
+    client: Client, unreachable: str
+) -> None:
+    """A refused port, a host that does not resolve (`.invalid`): `<host>: cannot connect: ...`."""
+    url = refused_url() if unreachable == "refused" else "http://status.invalid/feed.rss"
+    with trio.fail_after(DEADLINE):
+        error = await fails(client, url)
+    where = httpx2.URL(url).netloc.decode()
+    reason = "connection refused" if unreachable == "refused" else "name not found ("
+    assert str(error).startswith(f"{where}: cannot connect: {reason}")
+
+
+def test_describe_finds_the_reason_under_the_error() -> None:
+    """`describe` reads the causes of httpx2's error, through exception groups: EMFILE."""
+    error = httpx2.ConnectError("all attempts failed")
+    error.__cause__ = ExceptionGroup("all", [OSError(errno.EMFILE, "Too many open files")])
+    expected = "example.com:8080: cannot connect: too many open files"
+    assert fetch.describe(error, "http://example.com:8080/feed") == expected
+
+
+@pytest.mark.parametrize("where", ["feed URL", "redirect"])
+async def test_a_64_character_label_is_a_fetch_error(
+    hostile: HostileServer, client: Client, where: str
+) -> None:
+    """A host with a 64-character label, in the URL or a Location: a FetchError, no UnicodeError."""
+    far = f"http://{'a' * 64}.example/feed.rss"
+    url = far if where == "feed URL" else hostile.redirect("/go", far)
+    with trio.fail_after(DEADLINE):
+        error = await fails(client, url)
+    assert str(error).startswith("invalid URL: ")
+
+
+# -- redirects, cookies, validators, encodings -------------------------------------------
+
+
+async def test_feed_headers_follow_redirects_only_to_their_origin() -> None:
+    """A feed's headers go along to its own origin, and from http to https on its host only."""
+    home, token = "http://status.example", "Bearer s3cret-token"
+    chain = {  # each URL -> the Location it answers with, and whether the token goes there
+        f"{home}/a": ("/b", True),
+        f"{home}/b": ("https://status.example/c", True),
+        "https://status.example/c": (f"{home}:8080/d", True),  # upgraded, the same host
+        f"{home}:8080/d": ("https://other.example/e", False),  # another port
+        "https://other.example/e": (f"{home}/f", False),  # another host
+        f"{home}/f": (None, True),  # home again
+        "https://secure.example/a": ("http://secure.example/b", True),
+        "http://secure.example/b": (None, False),  # downgraded
+    }
+    seen: dict[str, bool] = {}
+
+    def handler(request: httpx2.Request) -> httpx2.Response:
+        seen[str(request.url)] = request.headers.get("Authorization") == token
+        location = chain[str(request.url)][0]
+        if location is None:
+            return httpx2.Response(200, content=b"home")
+        return httpx2.Response(302, headers={"Location": location})
+
+    with trio.fail_after(DEADLINE):
+        async with httpx2.AsyncClient(transport=httpx2.MockTransport(handler)) as http:
+            for start in (f"{home}/a", "https://secure.example/a"):
+                assert (await get(http, start, headers={"Authorization": token})).body == b"home"
+    assert seen == {url: sent for url, (_, sent) in chain.items()}
+
+
+@pytest.mark.parametrize("hops", [5, 6])
+async def test_at_most_five_redirects_are_followed(
+    hostile: HostileServer, client: Client, hops: int
+) -> None:
+    """Five redirects are followed; a sixth is an error, and is not requested."""
+    for hop in range(hops):
+        hostile.redirect(f"/r{hop}", f"/r{hop + 1}")
+    hostile.respond(f"/r{hops}", b"arrived")
+    with trio.fail_after(DEADLINE):
+        if hops == 5:
+            assert (await get(client, hostile.url("/r0"))).body == b"arrived"
+        else:
+            error = await fails(client, hostile.url("/r0"))
+            assert str(error) == "too many redirects (more than 5)"
+    assert len(hostile.requests) == 6
+
+
+@pytest.mark.parametrize(
+    "location", ["ftp://status.example/feed", "file:///etc/passwd", "javascript:alert(1)"]
+)
+async def test_a_redirect_to_another_scheme_is_refused(
+    hostile: HostileServer, client: Client, location: str
+) -> None:
+    """Only http and https are followed; the error names the scheme."""
+    with trio.fail_after(DEADLINE):
+        error = await fails(client, hostile.redirect("/go", location))
+    assert str(error) == f"redirect to an unsupported scheme {location.split(':')[0]!r}"
+
+
+async def test_cookies_are_neither_kept_nor_sent(hostile: HostileServer, client: Client) -> None:
+    """Set-Cookie on a redirect and on the feed: no later request carries a cookie."""
+    start = hostile.redirect("/start", "/feed", headers={"Set-Cookie": "session=abc; Path=/"})
+    hostile.respond("/feed", b"feed", headers={"Set-Cookie": "tracker=1; Path=/"})
+    with trio.fail_after(DEADLINE):
+        for _ in range(2):
+            assert (await get(client, start)).body == b"feed"
+    assert [request.path for request in hostile.requests] == ["/start", "/feed"] * 2
+    assert all("cookie" not in request.headers for request in hostile.requests)
+    assert len(client.cookies) == 0
+
+
+async def test_validators(served: Served, client: Client) -> None:
+    """A 304 needs validators; those outside printable ASCII are neither sent nor kept."""
+    modified = "Mon, 03 Nov 2025 14:32:00 GMT"
+    url = served.script(
+        "/v", ok(b"x", 'ETag: "caf\xe9"', f"Last-Modified: {modified}"), b"HTTP/1.1 304 X\r\n\r\n"
+    )
+    with trio.fail_after(DEADLINE):
+        fetched = await get(client, url, etag='"a\x01b"', last_modified="Mon,\x7f03 Nov")
+        error = await fails(client, url, etag='"' + "e" * 300 + '"')
+        not_modified = await get(client, url, last_modified=modified)
+    assert (fetched.etag, fetched.last_modified) == (None, modified)
+    assert str(error) == "HTTP 304 Not Modified to a request without validators"
+    assert (not_modified.status, not_modified.body) == (304, b"")
+    first, second, third = (request.headers for request in served.hostile.hits("/v"))
+    assert not {"if-none-match", "if-modified-since"} & (set(first) | set(second))
+    assert third["if-modified-since"] == modified
+    assert served.connections() == [0, 0, 0]
+
+
+@pytest.mark.parametrize(
+    ("coding", "encode"),
+    [
+        ("gzip", gzip.compress),
+        ("deflate", zlib.compress),
+        ("br", brotli.compress),
+        ("compress", None),
+    ],
+)
+async def test_compressed_bodies_are_decoded_or_the_coding_is_named(
+    served: Served, client: Client, coding: str, encode: Callable[[bytes], bytes] | None
+) -> None:
+    """gzip, deflate and br bodies come decoded; another coding fails by name, unparsed."""
+    url = served.script(
+        "/c", ok(encode(FEED) if encode else b"\x1f\x9d", f"Content-Encoding: {coding}")
+    )
+    with trio.fail_after(DEADLINE):
+        if encode is None:
+            assert str(await fails(client, url)) == f"unsupported Content-Encoding {coding!r}"
+        else:
+            assert (await get(client, url)).body == FEED
+
+
+# -- TLS -------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1 and localhost, and its key."""
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        pytest.skip("the openssl command is not installed: no certificate for the TLS tests")
+    directory = tmp_path_factory.mktemp("tls")
+    cert, key = directory / "cert.pem", directory / "key.pem"
+    options = (
+        "req -x509 -nodes -days 2 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -subj"
+        " /CN=localhost -addext subjectAltName=DNS:localhost,IP:127.0.0.1"
+    )
+    command = [openssl, *options.split(), "-keyout", str(key), "-out", str(cert)]
+    subprocess.run(command, check=True, capture_output=True, timeout=60)
+    return cert, key
+
+
+class TlsServer(HostileServer):
+    """`HostileServer` behind TLS."""
+
+    def __init__(self, context: ssl.SSLContext) -> None:
+        self.context = context
+        super().__init__()
+
+    async def _start(self) -> asyncio.Server:
+        return await asyncio.start_server(self._connection, "127.0.0.1", 0, ssl=self.context)
+
+    def url(self, path: str) -> str:
+        return f"https://127.0.0.1:{self.port}{path}"
+
+
+@pytest.fixture
+def tls(certificate: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> Iterator[Served]:
+    clear_proxies(monkeypatch)
+    for name in ("SSL_CERT_FILE", "SSL_CERT_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(*certificate)
+    server = TlsServer(context)
+    yield Served(server)
+    server.stop()
+
+
+async def test_tls_without_the_certificate_authority_is_certificate_not_trusted(
+    tls: Served,
+) -> None:
+    """With only the system's CAs, a self-signed certificate: a FetchError, nothing sent."""
+    url = tls.script("/feed", ok(b"secret"))
+    with trio.fail_after(DEADLINE):
+        async with fetch.open_client(4) as http:
+            error = await fails(http, url)
+    expected = f"127.0.0.1:{tls.hostile.port}: cannot connect: certificate not trusted ("
+    assert str(error).startswith(expected)
+    assert tls.hostile.requests == []
+
+
+async def test_tls_with_ssl_cert_file_succeeds_and_reuses_the_connection(
+    tls: Served, certificate: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SSL_CERT_FILE naming the certificate is honoured; three fetches share one connection."""
+    monkeypatch.setenv("SSL_CERT_FILE", str(certificate[0]))
+    feed, chunked = tls.script("/feed", ok(FEED)), tls.script("/chunked", CHUNKED)
+    with trio.fail_after(DEADLINE):
+        async with fetch.open_client(4) as http:
+            assert (await get(http, feed)).body == FEED
+            assert (await get(http, chunked)).body == b"hello, world"
+            assert (await get(http, feed)).body == FEED
+    assert tls.connections() == [0, 0, 0]
+
+
+# -- proxies ---------------------------------------------------------------------------
+
+
+async def test_an_environment_proxy_gets_requests_in_absolute_form_except_for_no_proxy(
+    hostile: HostileServer, server: FeedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """HTTP_PROXY gets the request in absolute form (the host need not exist); NO_PROXY's not."""
+    clear_proxies(monkeypatch)
+    monkeypatch.setenv("HTTP_PROXY", hostile.url(""))
+    monkeypatch.setenv("NO_PROXY", "localhost,127.0.0.1")
+    direct = server.serve("/feed.rss", b"direct", etag=False)
+    hostile.respond("http://status.example/feed.rss", b"via the proxy")
+    with trio.fail_after(DEADLINE):
+        async with fetch.open_client(4) as http:
+            assert (await get(http, "http://status.example/feed.rss")).body == b"via the proxy"
+            assert (await get(http, direct)).body == b"direct"
+    [request] = hostile.requests
+    assert request.raw.startswith(b"GET http://status.example/feed.rss HTTP/1.1\r\n")
+    assert request.headers["host"] == "status.example"
+    assert request.headers["user-agent"] == fetch.USER_AGENT
+    assert [seen.path for seen in server.requests] == ["/feed.rss"]
+
+
+def test_the_command_uses_the_environment_proxy_except_for_no_proxy(
+    hostile: HostileServer, server: FeedServer, cli: Cli
+) -> None:
+    """End to end: HTTP_PROXY carries one feed, and NO_PROXY sends the other direct."""
+    clear_proxies(cli.env)
+    cli.env.update(HTTP_PROXY=hostile.url(""), NO_PROXY="127.0.0.1")
+    hostile.respond("http://status.example/feed.rss", FEED)
+    other = [incident("dir1", "Direct", ("Investigating", "2025-11-03 14:40", "No proxy."))]
+    direct = server.serve("/direct.rss", statuspage_rss(other))
+    feeds = cli.feeds("Proxied http://status.example/feed.rss", f"Direct {direct}")
+    result = run(cli, "--once", "--since", "all", feeds, measure=False)
+    assert result.code == 0, result.err
+    titles = sorted(json.loads(line)["title"] for line in result.out.splitlines())
+    assert titles == ["Direct", "Reached"]
+    assert [request.path for request in hostile.requests] == ["http://status.example/feed.rss"]
+    assert len(server.hits("/direct.rss")) == 1
