@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from click.shell_completion import CompletionItem
 
     from statusstream import feeds
-    from statusstream.poller import Settings
+    from statusstream.settings import Settings
 
 EXAMPLES = """
 \b
@@ -142,7 +142,7 @@ class Since(Duration):
 @click.option(
     "--concurrency",
     type=click.IntRange(1, 1000),
-    default=16,
+    default=64,
     show_default=True,
     help="Most requests in flight.",
 )
@@ -237,7 +237,7 @@ def cli(
 
         click.echo(as_feeds_text(), nl=False)
         return
-    from statusstream.poller import Settings
+    from statusstream.settings import Settings
     from statusstream.state import default_path
 
     try:
@@ -289,6 +289,7 @@ def _main(
     from statusstream.output import Output
     from statusstream.runner import Runner
     from statusstream.state import State, StateFile
+    from statusstream.terminal import Progress
 
     if not definitions:
         if _is_terminal(sys.stdin):
@@ -331,23 +332,27 @@ def _main(
         return 0
     state_file = StateFile(state_path) if state_path is not None else None
     state = state_file.open() if state_file is not None else State()
+    progress = Progress(len(specs)) if settings.progress else None
+    output = Output(
+        None if sys.stdout is None else sys.stdout.fileno(),  # None: started with fd 1 closed
+        human=settings.human,
+        before_write=progress.clear if progress else None,
+    )
     try:
-        runner = Runner(settings, state, state_file, Output(), log, reload=load)
-        try:
-            trio.run(runner.run, specs, restrict_keyboard_interrupt_to_checkpoints=True)
-        finally:
-            if settings.once and not quiet and runner.poller is not None:
-                log.info(runner.poller.tally.summary(runner.output.written))
+        runner = Runner(settings, state, state_file, output, log, reload=load, progress=progress)
+        outcome = trio.run(runner.run, specs, restrict_keyboard_interrupt_to_checkpoints=True)
     finally:
+        output.close()
         if state_file is not None:
             state_file.close()
-    if runner.interrupted is not None and settings.once:
-        return 128 + runner.interrupted
-    if runner.interrupted is not None:
-        log.info(f"stopped by {signal.Signals(runner.interrupted).name}; state saved")
+    if outcome.interrupted is not None and settings.once:
+        return 128 + outcome.interrupted
+    if outcome.interrupted is not None:
+        log.info(f"stopped by {signal.Signals(outcome.interrupted).name}; state saved")
         return 0
-    failed = runner.poller is not None and runner.poller.tally.failed
-    return 1 if settings.once and failed else 0
+    if settings.once and not quiet:
+        log.info(outcome.tally.summary(outcome.written))
+    return 1 if settings.once and outcome.tally.failed else 0
 
 
 def _arguments(definitions: tuple[str, ...]) -> list[str | feeds.FeedSpec]:

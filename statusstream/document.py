@@ -1,14 +1,10 @@
-"""Feed bytes -> `Document`, read by `fastxml` or by feedparser (never given a URL to fetch).
+"""Feed bytes -> `Document`, read by feedparser (never given a URL to fetch).
 
-Most feeds are plain RSS 2.0 or Atom 1.0: `fastxml` reads those with expat ten times faster,
-field for field as feedparser would, and hands back to feedparser whatever it is not sure of.
-
-What a server may send is not trusted to be sane: `fastxml` declines any DTD, feedparser
-drops DTDs (so no entity expansion, "billion laughs" included), and neither resolves
-external entities; on top of
-that, a document that ends early is an error rather than a source of half items, item
-dates outside `YEARS` count as missing, exact duplicate items count once, and a document
-yields at most `MAX_ITEMS` items (the newest), which bounds the state kept for a feed.
+What a server may send is not trusted to be sane: feedparser drops DTDs (so no entity
+expansion, "billion laughs" included) and resolves no external entities; on top of that, a
+document that ends early is an error rather than a source of half items, item dates outside
+`YEARS` count as missing, exact duplicate items count once, and a document yields at most
+`MAX_ITEMS` items (the newest), which bounds the state kept for a feed.
 """
 
 from __future__ import annotations
@@ -17,14 +13,11 @@ import calendar
 import io
 import time
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from statusstream.errors import FeedError
 from statusstream.model import Document, Item
 from statusstream.text import clean
-
-if TYPE_CHECKING:
-    from statusstream import fastxml
 
 MAX_ITEMS = 500
 YEARS = range(1970, 3000)  # item dates outside these years are nonsense, read as no date
@@ -35,25 +28,6 @@ _TRUNCATED = ("no element found", "unclosed token")
 
 def parse_document(body: bytes) -> Document:
     """Parse an RSS or Atom document; `FeedError` with a one-line reason when it is not one."""
-    if not body.strip():
-        message = "empty body, not an RSS or Atom feed"
-        raise FeedError(message)
-    from statusstream import fastxml  # deferred, as feedparser is: a warm run parses nothing
-
-    fast = fastxml.read(body)
-    if fast is not None:
-        return Document(
-            title=clean(fast.title or ""),
-            link=fast.link,
-            generator=fast.generator,
-            ttl_minutes=_ttl(fast.ttl),
-            items=_newest(tuple(dict.fromkeys(_fast_item(entry) for entry in fast.entries))),
-        )
-    return parse_with_feedparser(body)
-
-
-def parse_with_feedparser(body: bytes) -> Document:
-    """`parse_document` by feedparser alone, for the documents `fastxml` declines."""
     import feedparser  # deferred: a run whose feeds all answer 304 never needs it
 
     if not body.strip():
@@ -99,19 +73,6 @@ def _item(entry: Any) -> Item:
         html=html,
         summary=entry.get("summary", "") or "",
         categories=tuple(tag["term"] for tag in entry.get("tags", []) if tag.get("term")),
-    )
-
-
-def _fast_item(entry: fastxml.Entry) -> Item:
-    """The `Item` that `_item` makes of the entry feedparser would give."""
-    return Item(
-        id=entry.id or None,
-        title=entry.title,
-        link=entry.link or None,
-        published=_plausible(entry.published_at),
-        updated=_plausible(entry.updated_at or entry.published_at),
-        date_text=entry.published or entry.updated,
-        html=entry.content or entry.summary or "",
     )
 
 

@@ -9,6 +9,7 @@ StatusStreamError
 ├── OutputClosed          the reader of stdout went away          exit 0
 ├── OutputError           stdout failed (a full disk, ...)        exit 1
 └── FeedError             one feed failed this poll; others go on
+    └── FetchError        the request failed (network, HTTP status, size)
 """
 
 from __future__ import annotations
@@ -50,3 +51,11 @@ class OutputError(StatusStreamError):
 
 class FeedError(StatusStreamError):
     """One feed failed this poll (network, HTTP status, size, parse)."""
+
+
+class FetchError(FeedError):
+    """A failed request. `retry_after` is the server's own wish, in seconds from now."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, fields
 from typing import Any
@@ -44,6 +45,30 @@ class Event:
         status = self.status or self.change.replace("_", " ")
         components = f" [{', '.join(self.components)}]" if self.components else ""
         return f"{when}  {self.source}  {status.upper()}  {self.title}{components}"
+
+
+def health_event(
+    source: str, feed: str, provider: str, change: str, reason: str, now: str
+) -> Event:
+    """A `--health` line: `feed_failing` or `feed_recovered`, `reason` as its title."""
+    identity = f"{feed}\x1f{change}\x1f{now}"
+    return Event(
+        id=hashlib.sha256(identity.encode()).hexdigest()[:24],
+        source=source,
+        feed=feed,
+        provider=provider,
+        incident=None,
+        title=reason,
+        link=None,
+        kind=None,
+        change=change,
+        status=None,
+        message=reason,
+        components=(),
+        time=now,
+        published=None,
+        observed=now,
+    )
 
 
 _FIELD_NAMES = tuple(field.name for field in fields(Event))

@@ -1,69 +1,65 @@
-"""One conditional GET with httpx2, bounded in size; transport errors become `FetchError`.
+"""One conditional GET through the one shared httpx2 client; failures become `FetchError`.
 
 The caller bounds the time (`trio.fail_after` around `fetch`), which also cuts off a server
 that trickles its answer. Everything else a server could make unbounded is bounded here:
 
-- the body: both the bytes on the wire and what they decompress to are counted while reading
-  and capped at `max_body`. The body is decompressed here, not by httpx2, a bounded piece at
-  a time, so a gzip or brotli bomb costs no more than the cap, and data after the end of a
-  compressed stream is counted but never kept;
+- the body: httpx2 decodes gzip, deflate, br and zstd a bounded piece at a time; both what
+  is read from the socket (the head and any chunk framing included) and what it decodes to
+  are counted while reading and capped at `max_body`, so a compression bomb or a stream of
+  1-byte chunks with huge extensions costs no more than the cap;
 - redirects: followed here, at most `MAX_REDIRECTS`, only to http and https, and the feed's
   own headers (secrets) only ever go to the origin of the URL they were defined for;
-- cookies: none are kept, so no server can grow them or have them sent elsewhere.
+- cookies: none are kept, so no server can grow them or have them sent elsewhere;
+- retries: a request is sent again at most once, on a new connection, and only when a
+  kept-alive connection was closed under it before any answer came (the server timed it out
+  as we sent).
 """
 
 from __future__ import annotations
 
+import contextvars
 import email.utils
+import errno
 import http.cookiejar
+import math
 import re
+import socket
+import ssl
 import time
-import urllib.request
-import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any
 
+import httpcore2
 import httpx2
 
 from statusstream import __version__
-from statusstream.errors import FeedError
+from statusstream.errors import FetchError
 from statusstream.text import clean
-from statusstream.transport import Http11Transport
-
-try:
-    import brotli  # type: ignore[import-untyped]
-except ImportError:  # pragma: no cover - the httpx2[brotli] extra brings it
-    brotli = None
 
 USER_AGENT = f"statusstream/{__version__}"
 MAX_REDIRECTS = 5
 # Status feeds are rarely over 100 KB. A hostile body at the cap costs feedparser up to ~60x
 # its size in memory (and seconds of CPU per MiB), so the cap is what bounds a poll.
 DEFAULT_MAX_BODY = 4 * 1024 * 1024
-PIECE = 64 * 1024  # the most one step of decompression may produce
 MAX_VALIDATOR = 256
-KEEPALIVE = 90.0  # seconds an idle connection is kept
+# Seconds an idle connection is kept: longer than the default interval, so a continuous run
+# polls a host over the connection of its last poll; servers often close at 60-75 s.
+KEEPALIVE = 90.0
+# Idle connections kept in all: enough for every host of a large run, a few each.
+MAX_IDLE = 1024
+RETRY_AFTER_CAP = 86400.0  # a server's wish to be left alone, honoured for at most a day
 _PRINTABLE = re.compile(r"[\x20-\x7e]*")
-_MAX_AGE = re.compile(r"(?:^|[,\s])max-age\s*=\s*\"?(\d+)", re.IGNORECASE)
-ACCEPT_ENCODING = "gzip, deflate, br" if brotli is not None else "gzip, deflate"
-DEFAULT_HEADERS = {
+_DIGITS = re.compile(r"[0-9]+")  # `str.isdigit` also takes "²", which `int` refuses
+_MAX_AGE = re.compile(r"(?:^|[,\s])max-age\s*=\s*\"?([0-9]{1,10})(?![0-9])", re.IGNORECASE)
+_HEADERS = {
     "User-Agent": USER_AGENT,
     "Accept": (
         "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9,"
         " */*;q=0.5"
     ),
-    "Accept-Encoding": ACCEPT_ENCODING,
 }
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
-
-
-class FetchError(FeedError):
-    """A failed request. `retry_after` is the server's own wish, in seconds from now."""
-
-    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,48 +71,31 @@ class Fetched:
     max_age: float | None
 
 
-def make_transport(concurrency: int) -> httpx2.AsyncBaseTransport:
-    """The one transport all feeds share.
+def open_client(concurrency: int) -> httpx2.AsyncClient:
+    """The one client all feeds share: keep-alive for every host, proxies and CA bundles from
+    the environment (`HTTP_PROXY`, `NO_PROXY`, `SSL_CERT_FILE`, ...), no cookies.
 
-    Direct connections go through our own `Http11Transport`. When the environment names a
-    proxy, an httpx2 client does it all (proxies, `NO_PROXY`), as httpx2 knows how.
+    The pool itself does not cap connections: the poller's limits on requests in flight do,
+    and a pool cap would close one host's idle connection to open another's.
     """
-    if not _environment_proxies():
-        return Http11Transport(max_idle=concurrency, keepalive_expiry=KEEPALIVE)
     client = httpx2.AsyncClient(
+        headers=_HEADERS,
         cookies=http.cookiejar.CookieJar(http.cookiejar.DefaultCookiePolicy(allowed_domains=[])),
         follow_redirects=False,
         limits=httpx2.Limits(
-            max_connections=concurrency,
-            max_keepalive_connections=concurrency,
+            max_connections=None,
+            max_keepalive_connections=max(MAX_IDLE, concurrency),
             keepalive_expiry=KEEPALIVE,
         ),
         timeout=httpx2.Timeout(None),  # the caller's deadline covers the whole exchange
         trust_env=True,
     )
-    return _ClientTransport(client)
-
-
-def _environment_proxies() -> bool:
-    proxies = urllib.request.getproxies()
-    return any(proxies.get(scheme) for scheme in ("http", "https", "all"))
-
-
-class _ClientTransport(httpx2.AsyncBaseTransport):
-    """An httpx2 client as a transport: requests are sent as they are (no cookies kept)."""
-
-    def __init__(self, client: httpx2.AsyncClient) -> None:
-        self._client = client
-
-    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
-        return await self._client.send(request, stream=True)
-
-    async def aclose(self) -> None:
-        await self._client.aclose()
+    _count_socket_reads(client)
+    return client
 
 
 async def fetch(
-    transport: httpx2.AsyncBaseTransport,
+    client: httpx2.AsyncClient,
     url: str,
     *,
     headers: dict[str, str],
@@ -134,59 +113,86 @@ async def fetch(
         validators["If-None-Match"] = etag
     if last_modified is not None:
         validators["If-Modified-Since"] = last_modified
+    budget = _WireBudget(max_body)
+    token = _budget.set(budget)
     try:
-        return await _follow(transport, url, headers, validators, max_body)
+        return await _follow(client, url, headers, validators, budget)
     except FetchError as exc:
         redacted = _redact(str(exc), headers.values())
         if redacted == str(exc):
             raise
         raise FetchError(redacted, retry_after=exc.retry_after) from None
-    except httpx2.DecodingError as exc:
-        message = f"cannot decode the response body: {_reason(exc, headers.values())}"
-        raise FetchError(message) from exc
-    except httpx2.TimeoutException as exc:
-        message = "timed out"
-        raise FetchError(message) from exc
-    except httpx2.TransportError as exc:
-        message = f"network error: {_reason(exc, headers.values())}"
-        raise FetchError(message) from exc
-    except httpx2.InvalidURL as exc:
-        message = f"invalid URL: {_reason(exc, headers.values())}"
-        raise FetchError(message) from exc
+    except Exception as exc:  # whatever a server or a URL makes of httpx2 is this feed's failure
+        raise FetchError(_redact(describe(exc, url), headers.values())) from exc
+    finally:
+        _budget.reset(token)
 
 
 async def _follow(
-    transport: httpx2.AsyncBaseTransport,
+    client: httpx2.AsyncClient,
     url: str,
     own_headers: dict[str, str],
     validators: dict[str, str],
-    max_body: int,
+    budget: _WireBudget,
 ) -> Fetched:
     target = httpx2.URL(url)
     origin = _origin(target)
     for _ in range(MAX_REDIRECTS + 1):
         # The feed's headers (secrets) go only where the feed's definition sent them.
         own = own_headers if _trusted(origin, _origin(target)) else {}
-        request = httpx2.Request("GET", target, headers=_merged(DEFAULT_HEADERS, own, validators))
-        response = await transport.handle_async_request(request)
+        request = client.build_request("GET", target, headers=_merged(own, validators))
+        response = await _send(client, request)
         try:
             location = response.headers.get("Location")
             if response.status_code not in REDIRECTS or location is None:
-                return await _read(response, max_body, conditional=bool(validators))
+                return await _read(response, budget, conditional=bool(validators))
         finally:
             await response.aclose()
         target = target.join(location)
-        scheme = target.scheme
-        if scheme not in ("http", "https"):
-            message = f"redirect to an unsupported scheme {clean(scheme)[:20]!r}"
+        if target.scheme not in ("http", "https"):
+            message = f"redirect to an unsupported scheme {clean(target.scheme)[:20]!r}"
             raise FetchError(message)
     message = f"too many redirects (more than {MAX_REDIRECTS})"
     raise FetchError(message)
 
 
+async def _send(client: httpx2.AsyncClient, request: httpx2.Request) -> httpx2.Response:
+    """Send; once more, on a new connection, only if a kept-alive one failed before any answer
+    (the server closed it as we sent: it timed out idle). A new connection that fails is the
+    server's own answer, and is not asked again."""
+    connected = False
+
+    async def trace(event: str, info: dict[str, Any]) -> None:
+        nonlocal connected
+        connected = connected or event.startswith("connection.connect_tcp")
+
+    request.extensions["trace"] = trace
+    try:
+        return await client.send(request, stream=True)
+    except (httpx2.ReadError, httpx2.WriteError, httpx2.RemoteProtocolError) as exc:
+        unanswered = not isinstance(exc, httpx2.RemoteProtocolError) or _UNANSWERED in str(exc)
+        if connected or not unanswered:
+            raise
+    # Kept connections to that origin went idle together; they are likely stale together.
+    await _close_idle(client, request.url)
+    del request.extensions["trace"]
+    return await client.send(request, stream=True)
+
+
+_UNANSWERED = "without sending a response"
+
+
+async def _close_idle(client: httpx2.AsyncClient, url: httpx2.URL) -> None:
+    port = url.port or (443 if url.scheme == "https" else 80)
+    origin = httpcore2.Origin(url.raw_scheme, url.raw_host, port)
+    for pool in pools(client):
+        for connection in pool.connections:
+            if connection.is_idle() and connection.can_handle_request(origin):
+                await connection.aclose()
+
+
 def _merged(*layers: dict[str, str]) -> dict[str, str]:
-    """Headers merged with the case of names ignored, a later layer winning (`user-agent`
-    given by the feed replaces the default `User-Agent`)."""
+    """Headers merged with the case of names ignored, a later layer winning."""
     merged: dict[str, tuple[str, str]] = {}
     for layer in layers:
         for name, value in layer.items():
@@ -204,16 +210,10 @@ def _trusted(origin: tuple[str, str, int | None], target: tuple[str, str, int | 
     return target == origin or (upgrade and target[1] == origin[1])
 
 
-async def _read(response: httpx2.Response, max_body: int, *, conditional: bool) -> Fetched:
+async def _read(response: httpx2.Response, budget: _WireBudget, *, conditional: bool) -> Fetched:
     status = response.status_code
-    # The stream itself, not `aiter_raw`: the body as it came, without httpx2's machinery
-    # around each chunk (decoding is done below, within bounds).
-    stream = response.stream
-    if not isinstance(stream, httpx2.AsyncByteStream):
-        message = "a transport gave a synchronous stream"
-        raise TypeError(message)
     if status == 304:
-        async for _ in stream:  # finishes the exchange, so the connection goes back to the pool
+        async for _ in response.aiter_raw():  # to its end, so the connection can be reused
             pass
         if not conditional:
             message = "HTTP 304 Not Modified to a request without validators"
@@ -226,31 +226,31 @@ async def _read(response: httpx2.Response, max_body: int, *, conditional: bool) 
         message = f"HTTP {status} {clean(response.reason_phrase)[:80]}".rstrip()
         raise FetchError(message, retry_after=retry_after)
     declared = response.headers.get("Content-Length", "")
-    if declared.isdigit() and int(declared) > max_body:
-        message = f"body of {declared} bytes is over the {max_body} byte limit"
+    if _DIGITS.fullmatch(declared) and int(declared) > budget.limit:
+        message = f"body of {declared} bytes is over the {budget.limit} byte limit"
         raise FetchError(message)
-    decoder = decoder_for(response.headers.get("Content-Encoding", ""))
+    codings = response.headers.get("Content-Encoding", "").lower().split(",")
+    accepted = response.request.headers.get("Accept-Encoding", "").lower().split(",")
+    unknown = {coding.strip() for coding in codings} - {"", "identity"}
+    unknown -= {coding.strip() for coding in accepted}
+    if unknown:  # httpx2 would pass it through as it came, for the parser to fail on
+        message = f"unsupported Content-Encoding {clean(', '.join(sorted(unknown)))[:40]!r}"
+        raise FetchError(message)
     chunks = []
     size = 0
-    received = 0
-    async for data in stream:
-        received += len(data)
-        if received > max_body:
-            message = f"body is over the {max_body} byte limit"
+    async for piece in response.aiter_bytes():  # decoded, at most 1 MiB a piece
+        size += len(piece)
+        if size > budget.limit:
+            message = f"body is over the {budget.limit} byte limit (decompressed)"
             raise FetchError(message)
-        for piece in decoder.decode(data):
-            size += len(piece)
-            if size > max_body:
-                message = f"body is over the {max_body} byte limit (decompressed)"
-                raise FetchError(message)
-            chunks.append(piece)
+        chunks.append(piece)
     return _fetched(response, b"".join(chunks))
 
 
 def _fetched(response: httpx2.Response, body: bytes) -> Fetched:
     max_age = _MAX_AGE.search(response.headers.get("Cache-Control", ""))
     return Fetched(
-        status=200 if response.status_code != 304 else 304,
+        status=304 if response.status_code == 304 else 200,
         body=body,
         etag=validator(response.headers.get("ETag")),
         last_modified=validator(response.headers.get("Last-Modified")),
@@ -258,108 +258,91 @@ def _fetched(response: httpx2.Response, body: bytes) -> Fetched:
     )
 
 
-# -- decompression, a bounded piece at a time ----------------------------------------------
+# -- what is read from the socket -------------------------------------------------------
 
 
-class Decoder(Protocol):
-    def decode(self, data: bytes) -> Iterator[bytes]:
-        """The decoded pieces of `data`, each at most `PIECE` bytes (identity: as given)."""
-        ...
+class _WireBudget:
+    """Bytes one fetch may read from the network: the head, the framing and the body."""
 
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        # The head and chunk framing add to the body; a body at the cap must still fit.
+        self._left = 2 * limit + 64 * 1024
 
-def decoder_for(content_encoding: str) -> Decoder:
-    """A decoder for a `Content-Encoding` value; `FetchError` for a coding we did not ask for."""
-    codings = [coding.strip().lower() for coding in content_encoding.split(",") if coding.strip()]
-    decoders: list[Decoder] = []
-    for coding in reversed(codings):  # applied in order, so undone in reverse
-        if coding in ("gzip", "x-gzip"):
-            decoders.append(_Inflate(zlib.MAX_WBITS | 16))
-        elif coding == "deflate":
-            decoders.append(_Inflate(None))
-        elif coding == "br" and brotli is not None:
-            decoders.append(_Brotli())
-        elif coding != "identity":
-            message = f"unsupported Content-Encoding {clean(coding)[:40]!r}"
+    def take(self, size: int) -> None:
+        self._left -= size
+        if self._left < 0:
+            message = f"response is over the {self.limit} byte limit (as read from the network)"
             raise FetchError(message)
-    if len(decoders) > 2:
-        message = f"too many content codings ({clean(content_encoding)[:60]!r})"
-        raise FetchError(message)
-    return _Chain(decoders)
 
 
-class _Chain:
-    def __init__(self, decoders: list[Decoder]) -> None:
-        self._decoders = decoders
-
-    def decode(self, data: bytes) -> Iterator[bytes]:
-        pieces: Iterable[bytes] = (data,)
-        for decoder in self._decoders:
-            pieces = _through(decoder, pieces)
-        yield from pieces
+# The fetch the current task is making: reads happen in the task that sends the request.
+_budget: contextvars.ContextVar[_WireBudget | None] = contextvars.ContextVar(
+    "statusstream_wire_budget", default=None
+)
 
 
-def _through(decoder: Decoder, pieces: Iterable[bytes]) -> Iterator[bytes]:
-    for piece in pieces:
-        yield from decoder.decode(piece)
+class _CountingStream(httpcore2.AsyncNetworkStream):
+    """A connection whose reads count against the budget of the fetch that makes them."""
+
+    def __init__(self, stream: httpcore2.AsyncNetworkStream) -> None:
+        self._stream = stream
+
+    # httpcore2's interface names the `timeout` parameters; the caller's deadline is trio's.
+    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:  # noqa: ASYNC109
+        data = await self._stream.read(max_bytes, timeout)
+        budget = _budget.get()
+        if budget is not None:
+            budget.take(len(data))
+        return data
+
+    async def write(self, buffer: bytes, timeout: float | None = None) -> None:  # noqa: ASYNC109
+        await self._stream.write(buffer, timeout)
+
+    async def aclose(self) -> None:
+        await self._stream.aclose()
+
+    async def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,  # noqa: ASYNC109
+    ) -> httpcore2.AsyncNetworkStream:
+        return _CountingStream(await self._stream.start_tls(ssl_context, server_hostname, timeout))
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._stream.get_extra_info(info)
 
 
-class _Inflate:
-    """gzip (`wbits` 31) or deflate (`wbits` None: zlib-wrapped or raw, as the data says).
+class _CountingBackend(httpcore2.AsyncNetworkBackend):
+    def __init__(self, backend: httpcore2.AsyncNetworkBackend) -> None:
+        self._backend = backend
 
-    Only the first stream is read; what follows its end is dropped as it arrives.
+    async def connect_tcp(self, *args: Any, **kwargs: Any) -> httpcore2.AsyncNetworkStream:
+        return _CountingStream(await self._backend.connect_tcp(*args, **kwargs))
+
+    async def connect_unix_socket(self, *args: Any, **kwargs: Any) -> httpcore2.AsyncNetworkStream:
+        return _CountingStream(await self._backend.connect_unix_socket(*args, **kwargs))
+
+    async def sleep(self, seconds: float) -> None:
+        await self._backend.sleep(seconds)
+
+
+def _count_socket_reads(client: httpx2.AsyncClient) -> None:
+    """Put `_CountingBackend` under every connection pool of `client` (direct and proxies).
+
+    httpcore2 takes a network backend, but httpx2's transport does not pass one through, so
+    it is set on the pools the client made. Should httpx2 ever build them differently, the
+    tests of the wire cap fail (`pools` finds none).
     """
-
-    def __init__(self, wbits: int | None) -> None:
-        self._wbits = wbits
-        self._start = b""
-        self._inflate: zlib._Decompress | None = None
-
-    def decode(self, data: bytes) -> Iterator[bytes]:
-        inflate = self._inflate
-        if inflate is None:
-            self._start += data
-            if self._wbits is None and len(self._start) < 2:
-                return
-            wbits = self._wbits if self._wbits is not None else _deflate_wbits(self._start)
-            inflate = self._inflate = zlib.decompressobj(wbits)
-            data, self._start = self._start, b""
-        if inflate.eof:
-            return
-        try:
-            piece = inflate.decompress(data, PIECE)
-            while piece:
-                yield piece
-                piece = inflate.decompress(inflate.unconsumed_tail, PIECE)
-        except zlib.error as exc:
-            message = f"cannot decompress the body: {exc}"
-            raise FetchError(message) from exc
+    for pool in pools(client):
+        pool._network_backend = _CountingBackend(pool._network_backend)
 
 
-def _deflate_wbits(start: bytes) -> int:
-    """`deflate` is meant to be zlib-wrapped (RFC 9110) but some servers send it raw."""
-    wrapped = start[0] & 0x0F == 8 and (start[0] << 8 | start[1]) % 31 == 0
-    return zlib.MAX_WBITS if wrapped else -zlib.MAX_WBITS
-
-
-class _Brotli:
-    def __init__(self) -> None:
-        assert brotli is not None
-        self._brotli = brotli.Decompressor()
-
-    def decode(self, data: bytes) -> Iterator[bytes]:
-        if self._brotli.is_finished():
-            return
-        try:
-            piece = self._brotli.process(data, output_buffer_limit=PIECE)
-            while True:
-                if piece:
-                    yield piece
-                if self._brotli.can_accept_more_data():
-                    return
-                piece = self._brotli.process(b"", output_buffer_limit=PIECE)
-        except brotli.error as exc:
-            message = f"cannot decompress the body: {exc}"
-            raise FetchError(message) from exc
+def pools(client: httpx2.AsyncClient) -> list[httpcore2.AsyncConnectionPool]:
+    transports = [client._transport, *client._mounts.values()]
+    found = [getattr(transport, "_pool", None) for transport in transports]
+    return [pool for pool in found if isinstance(pool, httpcore2.AsyncConnectionPool)]
 
 
 # -- headers and messages ------------------------------------------------------------------
@@ -377,24 +360,92 @@ def validator(value: str | None) -> str | None:
 
 
 def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
-    """`Retry-After` as seconds from now: a number of seconds or an HTTP date."""
+    """`Retry-After` as seconds from now, at most `RETRY_AFTER_CAP`: ASCII digits, or an HTTP
+    date; None for anything else."""
     if value is None:
         return None
     value = value.strip()
-    if value.isdigit():
-        return float(value)
+    if _DIGITS.fullmatch(value):
+        return min(float(value[:12]) if len(value) <= 12 else math.inf, RETRY_AFTER_CAP)
     try:
         moment = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
     if moment.tzinfo is None:
         return None
-    return max(0.0, moment.timestamp() - (time.time() if now is None else now))
+    seconds = moment.timestamp() - (time.time() if now is None else now)
+    return min(max(0.0, seconds), RETRY_AFTER_CAP)
 
 
-def _reason(exc: Exception, secrets: Iterable[str]) -> str:
-    text = str(exc) or type(exc).__name__
-    return _redact(" ".join(text.split())[:200], secrets)
+def describe(exc: BaseException, url: str) -> str:
+    """A failed request in one line: where (host, and port when not the default) and why."""
+    if isinstance(exc, httpx2.TimeoutException):
+        return f"{where(url)}: timed out"
+    if isinstance(exc, httpx2.InvalidURL | httpx2.UnsupportedProtocol | UnicodeError):
+        return f"invalid URL: {_text(exc)}"
+    if isinstance(exc, httpx2.DecodingError):
+        return f"{where(url)}: cannot decode the response body: {_text(exc)}"
+    if isinstance(exc, httpx2.ConnectError):
+        return f"{where(url)}: cannot connect: {_cause(exc)}"
+    if isinstance(exc, httpx2.TransportError):
+        return f"{where(url)}: network error: {_cause(exc)}"
+    return f"{where(url)}: {type(exc).__name__}: {_text(exc)}"
+
+
+def where(url: str) -> str:
+    """The host of `url`, and its port when it is not the scheme's default."""
+    try:
+        parsed = httpx2.URL(url)
+    except Exception:  # a URL httpx2 refuses is named by the error itself
+        return "the request"
+    port = f":{parsed.port}" if parsed.port is not None else ""
+    return f"{parsed.host}{port}"
+
+
+_ERRNOS = {
+    errno.ECONNREFUSED: "connection refused",
+    errno.ECONNRESET: "connection reset by the server",
+    errno.ETIMEDOUT: "timed out",
+    errno.EHOSTUNREACH: "host unreachable",
+    errno.ENETUNREACH: "network unreachable",
+    errno.EMFILE: "too many open files",
+    errno.ENFILE: "too many open files in the system",
+}
+
+
+def _cause(exc: BaseException) -> str:
+    """The readable reason under an httpx2 error: refused, name not found, certificate..."""
+    for inner in _causes(exc):
+        if isinstance(inner, ssl.SSLCertVerificationError):
+            return f"certificate not trusted ({inner.verify_message or _text(inner)})"
+        if isinstance(inner, ssl.SSLError):
+            return f"TLS error ({inner.reason or _text(inner)})"
+        if isinstance(inner, socket.gaierror):
+            return f"name not found ({inner.strerror or _text(inner)})"
+        if isinstance(inner, OSError) and inner.errno in _ERRNOS:
+            return _ERRNOS[inner.errno]
+    return _text(exc)
+
+
+def _causes(exc: BaseException) -> Iterator[BaseException]:
+    """`exc` and what it came from, depth first, through exception groups too."""
+    seen: set[int] = set()
+    pending = [exc]
+    while pending:
+        current = pending.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        if isinstance(current, BaseExceptionGroup):
+            pending.extend(reversed(current.exceptions))
+        for linked in (current.__context__, current.__cause__):
+            if linked is not None:
+                pending.append(linked)
+
+
+def _text(exc: BaseException) -> str:
+    return " ".join((str(exc) or type(exc).__name__).split())[:200]
 
 
 def _redact(text: str, secrets: Iterable[str]) -> str:

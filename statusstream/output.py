@@ -1,14 +1,26 @@
-"""stdout: one JSON line per event, flushed as written; a closed or failing stdout stops the run."""
+"""stdout: events as JSON lines (readable lines at a terminal), written straight to fd 1.
+
+Delivery is at-least-once, so what counts is what the kernel took: `write` reports each line
+once all of its bytes were taken, and none after a failed or cancelled write. Nothing is
+buffered in between (a buffered stream reports success for bytes it still holds). A pipe
+whose reader stalls must not stop the run: on a pipe or socket fd 1 is made non-blocking
+while statusstream runs, and a full pipe is waited for in the event loop, where a signal or
+a deadline can still act.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import re
-import sys
-from typing import BinaryIO
+import stat
+from collections.abc import Callable, Sequence
+
+import trio
 
 from statusstream.errors import OutputClosed, OutputError
+from statusstream.events import Event
 
 # JSON escapes only C0 controls. These others can also drive a terminal (DEL, C1 such as the
 # CSI U+009B, bidi overrides) or break line-oriented readers (U+2028, U+2029, lone
@@ -22,47 +34,104 @@ _NEEDS_ESCAPE = re.compile(
 
 
 class Output:
-    def __init__(self, stream: BinaryIO | None = None) -> None:
-        if stream is None and sys.stdout is not None:  # None when started with fd 1 closed
-            stream = sys.stdout.buffer
-        self._stream = stream
+    """Writes lines to a file descriptor (1: stdout) and says which ones the kernel took."""
+
+    def __init__(
+        self,
+        fd: int | None,
+        *,
+        human: bool = False,
+        before_write: Callable[[], None] | None = None,
+    ) -> None:
+        """`fd` None: stdout was closed when statusstream started (`>&-`), and fd 1 may
+        since have been given to a file of ours; every write is then an error."""
+        self._fd = fd
+        self._human = human  # one readable line per event, for a terminal
+        self._before_write = before_write  # wipes a progress line the lines would run into
+        self._restore_blocking = False
+        if self._fd is not None and _is_stream(self._fd) and os.get_blocking(self._fd):
+            os.set_blocking(self._fd, False)
+            self._restore_blocking = True
+        self._lock = trio.Lock()  # one group at a time: a part-written one goes on first
         self.written = 0
 
-    def write(self, lines: list[str]) -> None:
-        """Write and flush lines; only after this returns may their events be recorded.
+    def close(self) -> None:
+        """Give fd 1 back as it came (others may share the pipe after us)."""
+        if self._restore_blocking and self._fd is not None:
+            with contextlib.suppress(OSError):
+                os.set_blocking(self._fd, True)
+            self._restore_blocking = False
 
-        Lines produced together (a feed's, up to 16 KiB) are flushed together, with nothing
-        in between: a write each would cost more than their encoding. If the flush fails,
-        none of them counts as written, and all are written again next time.
+    def render(self, event: Event) -> str:
+        return event.to_text() if self._human else event.to_json()
+
+    async def write(self, lines: Sequence[str], taken: Callable[[int], None]) -> None:
+        """Write `lines`, calling `taken(i)` as soon as the kernel took all of line i.
+
+        Lines produced together go out in one write. A reader that leaves (`| head -1`)
+        ends the run with `OutputClosed`; the lines it never got are written next time.
         """
-        if self._stream is None:
+        if self._fd is None:
             message = "cannot write to stdout: it is closed"
             raise OutputError(message)
-        data = "\n".join(lines) + "\n"
-        if _NEEDS_ESCAPE.search(data):
-            data = data.translate(_ESCAPE)
-        try:
-            self._stream.write(data.encode("utf-8"))
-            self._stream.flush()
-        except BrokenPipeError as exc:
-            _silence_stdout()
+        encoded = [_escaped(line).encode("utf-8") + b"\n" for line in lines]
+        ends = []
+        total = 0
+        for line in encoded:
+            total += len(line)
+            ends.append(total)
+        data = memoryview(b"".join(encoded))
+        async with self._lock:
+            await self._write(data, ends, taken)
+
+    async def _write(self, data: memoryview, ends: list[int], taken: Callable[[int], None]) -> None:
+        if self._fd is None:  # closed under an earlier group that waited for this one
+            message = "cannot write to stdout: it is closed"
+            raise OutputError(message)
+        if self._before_write is not None:
+            self._before_write()
+        sent = done = 0
+        total = len(data)
+        while sent < total:
+            try:
+                sent += os.write(self._fd, data[sent:])
+            except BlockingIOError:
+                await trio.lowlevel.wait_writable(self._fd)
+                continue
+            except OSError as exc:
+                self._fail(exc)
+            while done < len(ends) and ends[done] <= sent:
+                taken(done)
+                done += 1
+                self.written += 1
+
+    def _fail(self, exc: OSError) -> None:
+        _silence_stdout(self._fd)
+        self._fd = None
+        if exc.errno == errno.EPIPE:
             message = "stdout was closed by its reader"
             raise OutputClosed(message) from exc
-        except OSError as exc:
-            _silence_stdout()
-            if exc.errno == errno.EPIPE:
-                message = "stdout was closed by its reader"
-                raise OutputClosed(message) from exc
-            message = f"cannot write to stdout: {exc.strerror or exc}"
-            raise OutputError(message) from exc
-        self.written += len(lines)
+        message = f"cannot write to stdout: {exc.strerror or exc}"
+        raise OutputError(message) from exc
 
 
-def _silence_stdout() -> None:
-    """Point fd 1 at /dev/null so the interpreter's final flush cannot fail again."""
+def _escaped(line: str) -> str:
+    return line.translate(_ESCAPE) if _NEEDS_ESCAPE.search(line) else line
+
+
+def _is_stream(fd: int) -> bool:
+    """A pipe or socket: where a reader can stall us (a file cannot; a terminal is the user's)."""
+    mode = os.fstat(fd).st_mode
+    return stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode)
+
+
+def _silence_stdout(fd: int | None) -> None:
+    """Point `fd` at /dev/null so the interpreter's final flush cannot fail again."""
+    if fd is None:
+        return
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, 1)
+        os.dup2(devnull, fd)
         os.close(devnull)
     except OSError:
         pass

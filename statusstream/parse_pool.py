@@ -1,17 +1,20 @@
-"""Where `parsing.parse_feed` runs: in the event loop for a few bodies, then in worker processes.
+"""Where `parsing.parse_feed` runs: in the event loop for a few small bodies, else in workers.
 
 Parsing is the CPU floor of a cold poll. Worker processes (threads cannot) spread it over the
-cores, and keep a huge hostile body from stalling every other feed: a parse cancelled with
-its poll kills its worker. Few new bodies (the usual poll) never pay for starting them: a
-body is parsed in the event loop unless over `IN_PROCESS` others came within `IDLE_TIMEOUT`
-(a burst, such as a cold poll), or it is over `LARGE_BODY` (a normal feed is under 100 KB; a
-hostile one can cost seconds).
+cores, and a parse cancelled at its poll's deadline kills its worker, so no body can stall
+the run. A usual poll (few new bodies, each small) never pays for starting them: a body is
+parsed in the event loop when it is at most `SMALL_BODY` bytes with at most `FEW_ATTRIBUTES`
+`=` signs (feedparser's time grows with the square of an element's attributes: 8,000 on
+one element take 0.6 s, real status feeds have a few hundred in all and take about 10 ms),
+and no more than `IN_PROCESS` others came within `IDLE_TIMEOUT` (a burst, such as a cold
+poll). Anything else goes to a worker, even on one core.
 """
 
 from __future__ import annotations
 
 import contextlib
 from collections import deque
+from types import TracebackType
 from typing import Any
 
 import trio
@@ -19,24 +22,35 @@ import trio
 from statusstream.parsing import Parsed, parse_feed
 
 IN_PROCESS = 8
-LARGE_BODY = 512 * 1024
+SMALL_BODY = 256 * 1024
+FEW_ATTRIBUTES = 2000
 IDLE_TIMEOUT = 120.0  # seconds an idle worker waits for more before it exits
 
 
 class ParsePool:
     def __init__(self, workers: int) -> None:
-        self._workers = workers
+        self._cores = workers  # 0: this machine has one core; bursts stay in the event loop
         self._arrivals: deque[float] = deque(maxlen=IN_PROCESS + 1)  # the latest bodies' times
         self._exit = contextlib.AsyncExitStack()
         self._context: Any = None  # a `trio_parallel.WorkerContext` (untyped), once started
         self._limiter = trio.CapacityLimiter(max(1, workers))
         self.in_workers = 0  # bodies parsed in a worker process
 
+    async def __aenter__(self) -> ParsePool:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        """Stop the workers, waiting for any still parsing (a cancelled parse killed its own)."""
+        with trio.CancelScope(shield=True):
+            await self._exit.aclose()
+
     async def parse(self, body: bytes, provider: str | None) -> Parsed:
-        now = trio.current_time()
-        self._arrivals.append(now)
-        burst = len(self._arrivals) > IN_PROCESS and now - self._arrivals[0] < IDLE_TIMEOUT
-        if self._workers < 1 or (not burst and len(body) <= LARGE_BODY):
+        if self._in_process(body):
             return parse_feed(body, provider)
         if self._context is None:
             import trio_parallel  # type: ignore[import-untyped]  # deferred: few runs need it
@@ -52,6 +66,10 @@ class ParsePool:
         )
         return parsed
 
-    async def aclose(self) -> None:
-        """Stop the workers (waiting for any still parsing)."""
-        await self._exit.aclose()
+    def _in_process(self, body: bytes) -> bool:
+        now = trio.current_time()
+        self._arrivals.append(now)
+        burst = len(self._arrivals) > IN_PROCESS and now - self._arrivals[0] < IDLE_TIMEOUT
+        if burst and self._cores > 0:
+            return False
+        return len(body) <= SMALL_BODY and body.count(b"=") <= FEW_ATTRIBUTES

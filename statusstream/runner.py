@@ -1,16 +1,19 @@
 """The two modes: `--once`, and continuous polling until SIGINT/SIGTERM.
 
-In continuous mode each feed has its own task, so one feed is never polled twice at once;
-the task sleeps between polls as `pacing.next_delay` says. A saver task writes the state
-after every poll that changed it, and SIGHUP re-reads the definition files.
+`--once` polls each host's feeds in turn over a few kept-alive connections, all hosts at
+once. In continuous mode each feed has its own task, so one feed is never polled twice at
+once; the task sleeps between polls as `pacing.next_delay` says. A saver task writes the
+state after every poll that changed it, and SIGHUP re-reads the definition files.
 """
 
 from __future__ import annotations
 
+import math
 import random
 import signal
-import sys
+import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
 import httpx2
 import trio
@@ -18,11 +21,27 @@ import trio
 from statusstream import pacing
 from statusstream.errors import StatusStreamError
 from statusstream.feeds import FeedSpec, host_of
-from statusstream.fetch import make_transport
+from statusstream.fetch import open_client
 from statusstream.log import Log
 from statusstream.output import Output
-from statusstream.poller import Polled, Poller, Settings
+from statusstream.parse_pool import ParsePool
+from statusstream.poller import Polled, Poller
+from statusstream.report import Report, Tally
+from statusstream.settings import Settings
 from statusstream.state import State, StateFile
+from statusstream.terminal import Progress
+
+# `--once` gives a host one connection for this many of its feeds, up to `--per-host`: a
+# new TLS connection costs more CPU than a request on a kept one, and a few connections a
+# host keep its round trips overlapped (see tests/benchmarks).
+FEEDS_PER_CONNECTION = 5
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    tally: Tally
+    written: int  # events written
+    interrupted: int | None  # the signal that stopped the run
 
 
 class Runner:
@@ -34,7 +53,7 @@ class Runner:
         output: Output,
         log: Log,
         reload: Callable[[], tuple[FeedSpec, ...]] | None = None,
-        transport: httpx2.AsyncBaseTransport | None = None,
+        progress: Progress | None = None,
     ) -> None:
         self.settings = settings
         self.state = state
@@ -42,86 +61,73 @@ class Runner:
         self.output = output
         self.log = log
         self.reload = reload  # re-reads the definition files on SIGHUP
-        self.transport = transport
-        self.interrupted: int | None = None  # the signal that stopped the run
-        self.poller: Poller | None = None
+        self.progress = progress
+        self.report = Report(log, once=settings.once)
+        self._interrupted: int | None = None
         self._fatal: StatusStreamError | None = None
         self._specs: dict[str, FeedSpec] = {}
         self._running: dict[str, trio.CancelScope] = {}
         self._stop = trio.CancelScope()
 
-    async def run(self, feeds: tuple[FeedSpec, ...]) -> None:
+    async def run(
+        self, feeds: tuple[FeedSpec, ...], client: httpx2.AsyncClient | None = None
+    ) -> Outcome:
         """Poll until done (`--once`) or stopped by a signal; then save the state."""
-        transport = self.transport or make_transport(self.settings.concurrency)
-        poller = self.poller = Poller(self.settings, self.state, self.output, self.log, transport)
-        try:
-            async with transport, trio.open_nursery() as nursery:
-                await nursery.start(self._watch_signals, nursery)
-                if self.settings.once:
-                    await self._once(poller, feeds, nursery.cancel_scope)
-                    nursery.cancel_scope.cancel()
-                else:
-                    self._stop = nursery.cancel_scope
-                    nursery.start_soon(self._save_on_change, poller)
-                    await self._apply(feeds, nursery)
-        finally:
+        client = client or open_client(self.settings.concurrency)
+        async with client, ParsePool(self.settings.parse_workers) as parsers:
+            poller = Poller(self.settings, self.state, self.output, self.report, client, parsers)
             try:
-                if poller.changed.is_set():  # else the file holds this state already
-                    self.save()
+                async with trio.open_nursery() as nursery:
+                    self._stop = nursery.cancel_scope
+                    await nursery.start(self._watch_signals, poller, nursery)
+                    if self.settings.once:
+                        await self._once(poller, feeds)
+                        nursery.cancel_scope.cancel()
+                    else:
+                        nursery.start_soon(self._save_on_change, poller)
+                        await self._apply(poller, feeds, nursery)
             finally:
-                with trio.CancelScope(shield=True):  # a cancelled parse killed its worker
-                    await poller.aclose()
+                if poller.dirty:  # else the file holds this state already
+                    self.save()
         if self._fatal is not None:
             raise self._fatal
+        return Outcome(self.report.tally, self.output.written, self._interrupted)
 
-    async def _once(
-        self, poller: Poller, feeds: tuple[FeedSpec, ...], stop: trio.CancelScope
-    ) -> None:
+    async def _once(self, poller: Poller, feeds: tuple[FeedSpec, ...]) -> None:
         by_host: dict[str, list[FeedSpec]] = {}
+        now = time.time()
         for spec in feeds:
-            if wait := poller.deferred(spec):
-                poller.skip(spec, wait)
+            if wait := self.state.feed(spec.url).deferred_for(now):
+                self.report.deferred(spec, wait)
             else:
                 by_host.setdefault(host_of(spec.url), []).append(spec)
         async with trio.open_nursery() as polls:
-            if self.settings.progress:
-                polls.start_soon(self._show_progress, poller, len(feeds))
-            # As many tasks per host as it may have requests in flight, each taking the next
-            # feed: a thousand feeds on one host are not a thousand tasks queued on its limit.
+            if self.progress is not None:
+                polls.start_soon(self.progress.run, self.report.tally)
             for specs in by_host.values():
                 queue = iter(specs)
-                for _ in range(min(self.settings.per_host, len(specs))):
-                    polls.start_soon(self._poll_each, poller, queue, stop)
+                tasks = math.ceil(len(specs) / FEEDS_PER_CONNECTION)
+                for _ in range(min(self.settings.per_host, tasks)):
+                    polls.start_soon(self._poll_each, poller, queue)
 
-    async def _poll_each(
-        self, poller: Poller, queue: Iterator[FeedSpec], stop: trio.CancelScope
-    ) -> None:
+    async def _poll_each(self, poller: Poller, queue: Iterator[FeedSpec]) -> None:
         for spec in queue:
-            await self._poll(poller, spec, stop)
+            await self._poll(poller, spec)
 
-    async def _show_progress(self, poller: Poller, total: int) -> None:
-        tally = poller.tally
-        while True:
-            done = tally.not_modified + tally.changed + tally.failed
-            sys.stderr.write(f"\rstatusstream: {done}/{total} feeds\x1b[K")
-            sys.stderr.flush()
-            if done >= total:
-                sys.stderr.write("\r\x1b[K")
-                return
-            await trio.sleep(0.25)
-
-    async def _poll(self, poller: Poller, spec: FeedSpec, stop: trio.CancelScope) -> Polled:
+    async def _poll(self, poller: Poller, spec: FeedSpec) -> Polled:
         """Poll; an error that ends the whole run (stdout closed, ...) cancels everything."""
         try:
             return await poller.poll(spec)
         except StatusStreamError as exc:
             self._fatal = self._fatal or exc
-            stop.cancel()
+            self._stop.cancel()
             return Polled(ok=False)
 
     # -- continuous mode ---------------------------------------------------------------
 
-    async def _apply(self, feeds: tuple[FeedSpec, ...], nursery: trio.Nursery) -> None:
+    async def _apply(
+        self, poller: Poller, feeds: tuple[FeedSpec, ...], nursery: trio.Nursery
+    ) -> None:
         """Follow exactly these feeds: stop the dropped ones, start the new ones."""
         wanted = {spec.url: spec for spec in feeds}
         for url in list(self._running):
@@ -130,22 +136,23 @@ class Runner:
         self._specs = wanted  # a kept feed picks up changed options at its next poll
         for url in wanted:
             if url not in self._running:
-                self._running[url] = await nursery.start(self._follow, url, nursery)
+                self._running[url] = await nursery.start(self._follow, poller, url)
 
     async def _follow(
         self,
+        poller: Poller,
         url: str,
-        nursery: trio.Nursery,
         task_status: trio.TaskStatus[trio.CancelScope] = trio.TASK_STATUS_IGNORED,
     ) -> None:
-        assert self.poller is not None, "started by run()"
-        poller = self.poller
         with trio.CancelScope() as scope:
             task_status.started(scope)
-            await trio.sleep(poller.deferred(self._specs[url]))
+            wait = self.state.feed(url).deferred_for(time.time())
+            if wait:
+                self.report.deferred(self._specs[url], wait)
+            await trio.sleep(wait)
             while url in self._specs:
                 spec = self._specs[url]
-                polled = await self._poll(poller, spec, nursery.cancel_scope)
+                polled = await self._poll(poller, spec)
                 await trio.sleep(self.delay(spec, polled))
 
     def delay(self, spec: FeedSpec, polled: Polled) -> float:
@@ -165,8 +172,7 @@ class Runner:
     async def _save_on_change(self, poller: Poller) -> None:
         """Save after each poll that changed the state: `kill -9` loses only polls in flight."""
         while True:
-            await poller.changed.wait()
-            poller.changed = trio.Event()
+            await poller.wait_changed()
             try:
                 self.save()
             except StatusStreamError as exc:
@@ -175,26 +181,29 @@ class Runner:
                 return
 
     async def _watch_signals(
-        self, nursery: trio.Nursery, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED
+        self,
+        poller: Poller,
+        nursery: trio.Nursery,
+        task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED,
     ) -> None:
         with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM, signal.SIGHUP) as signals:
             task_status.started()
             async for signum in signals:
                 if signum != signal.SIGHUP:
-                    self.interrupted = signum
+                    self._interrupted = signum
                     nursery.cancel_scope.cancel()
                     return
                 if self.reload is not None and not self.settings.once:
-                    self._reread(nursery)
+                    self._reread(poller, nursery)
 
-    def _reread(self, nursery: trio.Nursery) -> None:
+    def _reread(self, poller: Poller, nursery: trio.Nursery) -> None:
         assert self.reload is not None
         try:
             specs = self.reload()
         except StatusStreamError as exc:
             self.log.error(f"SIGHUP: keeping the current {len(self._specs)} feeds: {exc}")
             return
-        nursery.start_soon(self._apply, specs, nursery)
+        nursery.start_soon(self._apply, poller, specs, nursery)
         self.log.info(f"SIGHUP: following {len(specs)} feeds")
 
     def save(self) -> None:

@@ -46,7 +46,7 @@ def test_first_run_is_a_silent_baseline(server: FeedServer, cli: Cli) -> None:
     assert result.code == 0, result.stderr
     assert result.stdout == ""
     assert "2 incidents recorded as the baseline" in result.stderr
-    assert "1 feeds polled: 0 not modified, 1 changed, 0 failed; 0 events written" in result.stderr
+    assert "1 feed polled: 0 not modified, 1 changed, 0 failed; 0 events written" in result.stderr
 
 
 def test_second_run_sends_validators_and_gets_304(server: FeedServer, cli: Cli) -> None:

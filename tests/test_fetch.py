@@ -214,19 +214,13 @@ TRUNCATED = {
     "closed before an answer": b"",
     "closed in the middle of the head": b"HTTP/1.1 200 OK\r\nContent-Le",
 }
-RESENT_ON_A_NEW_CONNECTION = pytest.mark.xfail(
-    strict=True,
-    reason="fetch._send resends on 'without sending a response' on a new connection too; its"
-    " docstring promises a resend only when a kept-alive connection closed under the request",
-)
 
 
 @pytest.mark.parametrize(
     "case",
     [
         *MALFORMED,
-        *list(TRUNCATED)[:2],
-        *(pytest.param(case, marks=RESENT_ON_A_NEW_CONNECTION) for case in list(TRUNCATED)[2:]),
+        *TRUNCATED,
     ],
 )
 async def test_malformed_responses_are_fetch_errors(
@@ -281,23 +275,11 @@ async def test_sequential_fetches_to_one_origin_share_one_connection(
     assert {"gzip", "deflate", "br"} <= codings
 
 
-RESET_NOT_RESENT = (
-    "fetch._send resends only on httpcore2's 'Server disconnected without sending a response':"
-    " a server closing a kept connection with the request unread sends a TCP reset, a"
-    " ReadError ('connection reset by the server') that is not sent again"
-)
-
-
 @pytest.mark.parametrize(
     ("dropped", "then"),
     [
         pytest.param(send_and_close(), ok(b"again"), id="closed"),
-        pytest.param(
-            reset,
-            ok(b"again"),
-            id="reset",
-            marks=pytest.mark.xfail(strict=True, reason=RESET_NOT_RESENT),
-        ),
+        pytest.param(reset, ok(b"again"), id="reset"),
         pytest.param(send_and_close(), send_and_close(), id="closed, and the new one too"),
     ],
 )
@@ -352,11 +334,6 @@ async def test_kept_connections_closed_as_requests_arrive_cost_at_most_two_gets_
             assert 1 <= len(served.hostile.hits("/feed")) - before <= 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="fetch._send resends through the pool, which hands it the next idle kept"
-    " connection (closed in turn) instead of a new one: the poll fails",
-)
 async def test_the_one_resend_goes_on_a_new_connection(served: Served, client: Client) -> None:
     """Idle kept connections closed as requests arrive: the resend is on a new one, and succeeds."""
     with trio.fail_after(DEADLINE):

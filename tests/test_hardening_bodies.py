@@ -13,7 +13,6 @@ from collections.abc import Iterator
 
 import brotli
 
-from statusstream.fetch import PIECE, decoder_for
 from tests.conftest import Cli
 from tests.feedgen import incident, statuspage_rss
 from tests.hostile import (
@@ -113,7 +112,8 @@ def test_data_after_the_end_of_a_gzip_stream_is_bounded(hostile: HostileServer, 
     url = hostile.stream("/tail.rss", body, headers={"Content-Encoding": "gzip"})
     result = run(cli, "--once", "--since", "all", cli.feeds(f"Tail {url}"))
     assert result.code == 1
-    assert "Tail: failing: body is over the" in result.err
+    assert "Tail: failing: " in result.err
+    assert "is over the 4194304 byte limit" in result.err
     assert hostile.sent["/tail.rss"] < 50 * MIB
     assert result.peak_mib < PEAK_MIB
 
@@ -160,7 +160,7 @@ def test_a_trickling_server_is_cut_off_by_the_timeout(hostile: HostileServer, cl
     result = run(cli, "--once", "--since", "all", "--timeout", "1s", feeds)
     assert result.code == 1
     assert titles(result.stdout) == ["Still fine"]
-    assert "Slow: failing: timed out after 1s" in result.err
+    assert f"Slow: failing: 127.0.0.1:{hostile.port}: timed out after 1s" in result.err
 
 
 def test_a_redirect_loop_stops_after_5_redirects(hostile: HostileServer, cli: Cli) -> None:
@@ -200,29 +200,6 @@ def test_cookies_are_neither_kept_nor_sent(hostile: HostileServer, cli: Cli) -> 
     result = run(cli, "--once", cli.feeds(start))
     assert result.code == 0, result.err
     assert all("cookie" not in request.headers for request in hostile.requests)
-
-
-def test_decoders_work_a_byte_at_a_time() -> None:
-    """Each coding, and two stacked, decodes the same fed whole or one byte at a time."""
-    raw_deflate = zlib.compressobj(6, zlib.DEFLATED, -15)
-    cases = {
-        "gzip": gzip.compress(GOOD),
-        "deflate": zlib.compress(GOOD),
-        "Deflate": raw_deflate.compress(GOOD) + raw_deflate.flush(),
-        "br": brotli.compress(GOOD),
-        "gzip, br": brotli.compress(gzip.compress(GOOD)),
-        "identity": GOOD,
-        "": GOOD,
-    }
-    for coding, body in cases.items():
-        whole = b"".join(decoder_for(coding).decode(body))
-        decoder = decoder_for(coding)
-        pieces = b"".join(
-            piece for index in range(len(body)) for piece in decoder.decode(body[index : index + 1])
-        )
-        assert whole == pieces == GOOD, coding
-    bomb = decoder_for("gzip").decode(gzip_bomb(64 * MIB))
-    assert max(len(next(bomb)) for _ in range(100)) <= PIECE
 
 
 def test_validators_that_cannot_be_sent_back_are_not_kept(hostile: HostileServer, cli: Cli) -> None:

@@ -128,12 +128,10 @@ async def test_header_secrets_follow_only_their_origin_or_an_upgrade() -> None:
             return httpx2.Response(301, headers={"Location": location})
         return httpx2.Response(200, content=FEED)
 
-    async with httpx2.MockTransport(handler) as transport:
+    async with httpx2.AsyncClient(transport=httpx2.MockTransport(handler)) as client:
         with trio.fail_after(10):
             for url in redirects:
-                await fetch(
-                    transport, url, headers={"X-Token": SECRET}, etag=None, last_modified=None
-                )
+                await fetch(client, url, headers={"X-Token": SECRET}, etag=None, last_modified=None)
     assert seen == {
         "http://a.test/feed": SECRET,
         "https://a.test/feed": SECRET,
@@ -156,9 +154,9 @@ async def test_a_feed_header_replaces_a_default_whatever_its_case() -> None:
         seen.append(request.headers.raw)
         return httpx2.Response(200, content=FEED)
 
-    async with httpx2.MockTransport(handler) as transport:
+    async with httpx2.AsyncClient(transport=httpx2.MockTransport(handler)) as client:
         own = {"user-agent": "MyBot/1.0", "accept-encoding": "identity"}
-        await fetch(transport, "https://a.test/feed", headers=own, etag='"v1"', last_modified=None)
+        await fetch(client, "https://a.test/feed", headers=own, etag='"v1"', last_modified=None)
     [raw] = seen
     names = [name.lower() for name, _ in raw]
     assert names.count(b"user-agent") == names.count(b"accept-encoding") == 1

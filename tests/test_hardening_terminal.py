@@ -135,8 +135,8 @@ async def test_a_reason_phrase_reaches_no_message_raw() -> None:
     def handler(request: httpx2.Request) -> httpx2.Response:
         return httpx2.Response(500, extensions={"reason_phrase": b"Boom \x1b]0;owned\x07\x9b2J"})
 
-    async with httpx2.MockTransport(handler) as transport:
+    async with httpx2.AsyncClient(transport=httpx2.MockTransport(handler)) as client:
         with pytest.raises(FetchError) as caught:
-            await fetch(transport, "https://a.test/feed", headers={}, etag=None, last_modified=None)
+            await fetch(client, "https://a.test/feed", headers={}, etag=None, last_modified=None)
     assert str(caught.value).startswith("HTTP 500 Boom")
     assert no_terminal_controls(str(caught.value).encode()) == []

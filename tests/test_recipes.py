@@ -110,7 +110,9 @@ def test_slack_webhook(server: FeedServer, cli: Cli, feeds: str) -> None:
 def test_cron_line(server: FeedServer, cli: Cli, tmp_path: Path) -> None:
     """The cron command appends JSON lines to a file and exits 0; 1 when a feed fails."""
     [line] = [line for line in block_containing("sh", "*/5").splitlines() if line.startswith("*/5")]
-    command = line.split(None, 5)[5].replace("statusstream", f"'{COMMAND}'", 1)
+    command = line.split(None, 5)[5].replace(
+        "~/statusstream/.venv/bin/statusstream", f"'{COMMAND}'", 1
+    )
     home = tmp_path / "home"
     home.mkdir()
     url = server.serve("/status.rss", statuspage_rss([CLOSED_WEB]))

@@ -3,8 +3,8 @@ so hours of polling run in milliseconds."""
 
 from __future__ import annotations
 
-import io
 import itertools
+import os
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
@@ -16,8 +16,8 @@ from statusstream.feeds import FeedSpec
 from statusstream.log import Log
 from statusstream.output import Output
 from statusstream.pacing import BACKOFF_CAP, JITTER
-from statusstream.poller import Settings
 from statusstream.runner import Runner
+from statusstream.settings import Settings
 from statusstream.state import State
 from tests.feedgen import incident, statuspage_rss
 
@@ -66,18 +66,20 @@ async def run_for(
     hours: float, specs: list[FeedSpec], recorder: Recorder, **settings: object
 ) -> Runner:
     """Run continuous mode for `hours` of mock time, then stop it."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
     runner = Runner(
         Settings(**settings),  # type: ignore[arg-type]
         State(),
         None,
-        Output(io.BytesIO()),
+        Output(devnull),
         Log(level=100),
-        transport=httpx2.MockTransport(recorder),
     )
+    client = httpx2.AsyncClient(transport=httpx2.MockTransport(recorder))
     async with trio.open_nursery() as nursery:
-        nursery.start_soon(runner.run, tuple(specs))
+        nursery.start_soon(runner.run, tuple(specs), client)
         await trio.sleep(hours * 3600)
         nursery.cancel_scope.cancel()
+    os.close(devnull)
     return runner
 
 
