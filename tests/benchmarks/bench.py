@@ -2,6 +2,7 @@
 
     python tests/benchmarks/bench.py --n 1000            # cold, warm, changed; a markdown table
     python tests/benchmarks/bench.py --n 100 --n 1000 --reps 3
+    python tests/benchmarks/bench.py --n 1000 --reps 3 --hosts 100 --rtt 40 --tls   # wide area
 
 Three scenarios, each repetition from a fresh state file (those of shared/bench/README.md):
 
@@ -14,9 +15,18 @@ called by path and never copied; they are served by a private nginx when there i
 (ETag, Last-Modified, keep-alive, one worker), else by a small threaded Python server with
 the same validators. Each run is timed for wall clock, CPU (user + sys of the command and
 its children, parsing workers included) and peak RSS, with GNU time when installed, else
-`getrusage`. The table gives medians over the repetitions; the request counts come from the
-server; the state file's size follows each run, and after `changed` one save of that state
-is timed (median of 5, in a process of its own).
+`getrusage`. The table gives medians over the repetitions; the request counts and the number
+of distinct connections (nginx's `$connection`) come from the server; the state file's size
+follows each run, and after `changed` one save of that state is timed (median of 5, in a
+process of its own).
+
+Wide area (`--hosts H --rtt MS --tls`, nginx only; see wide_area.py): as in the peer
+benchmark, the feeds are spread over H loopback hosts 127.0.1.1 ... 127.0.1.H, each behind
+`shared/bench/netproxy.py` (by path, or `--netproxy`), a relay that adds RTT/2 each way and one
+more RTT before a connection's first bytes; with `--tls`, https from a private CA made by
+openssl in the work directory and handed over as `SSL_CERT_FILE`. CPU and RSS stay the
+command's own (the relay's and nginx's are not counted). Read the `conns` column against the
+target of at most 400 connections per run.
 
 Not part of the test suite: pytest does not collect it, and it asserts nothing.
 """
@@ -42,6 +52,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+
+from wide_area import Tls, WideArea, add_options, option_error, setup_error
 
 SCENARIOS = ("cold", "warm", "changed")
 GEN_CORPUS = Path(__file__).resolve().parents[3] / "shared" / "bench" / "gen_corpus.py"
@@ -79,14 +91,19 @@ def serve_copy(corpus: Path, www: Path) -> list[str]:
 
 
 class Nginx:
-    """A private nginx on 127.0.0.1: its config, pid file and logs under `directory`."""
+    """A private nginx on 127.0.0.1: its config, pid file and logs under `directory`.
+
+    With `tls`, it also serves https on `tls_port`.
+    """
 
     name = "nginx"
 
-    def __init__(self, directory: Path, www: Path) -> None:
+    def __init__(self, directory: Path, www: Path, tls: Tls | None = None) -> None:
         self.dir = directory
         self.www = www
         self.port = free_port()
+        self.tls = tls
+        self.tls_port = free_port() if tls else None
         self.log = directory / "access.log"
         self.pid_file = directory / "nginx.pid"
 
@@ -96,6 +113,11 @@ class Nginx:
             if str(path).startswith(str(self.dir.parent)):
                 path.chmod(0o755)  # the worker may run as nobody
         config = self.dir / "nginx.conf"
+        https = (
+            ""
+            if self.tls is None or self.tls_port is None
+            else self.tls.nginx_listen(self.tls_port)
+        )
         config.write_text(
             f"""worker_processes 1;
 pid {self.pid_file};
@@ -108,7 +130,7 @@ http {{
     uwsgi_temp_path {self.dir}/uwsgi;
     scgi_temp_path {self.dir}/scgi;
     types {{ application/rss+xml rss; }}
-    log_format bench '$status';
+    log_format bench '$status $connection';
     access_log {self.log} bench;
     sendfile on;
     keepalive_timeout 65s;
@@ -118,6 +140,7 @@ http {{
     gzip off;
     server {{
         listen 127.0.0.1:{self.port};
+        {https}
         root {self.www};
     }}
 }}
@@ -145,11 +168,19 @@ http {{
     def mark(self) -> int:
         return self.log.stat().st_size if self.log.exists() else 0
 
-    def statuses(self, mark: int) -> Counter[str]:
+    def tally(self, mark: int) -> tuple[Counter[str], int]:
+        """Requests by status and distinct connections logged since `mark`."""
         time.sleep(0.3)  # nginx logs a request once its last byte is sent
+        statuses: Counter[str] = Counter()
+        connections = set()
         with self.log.open("rb") as log:
             log.seek(mark)
-            return Counter(line.strip().decode() for line in log if line.strip())
+            for line in log:
+                status, _, connection = line.decode().strip().partition(" ")
+                if status:
+                    statuses[status] += 1
+                    connections.add(connection)
+        return statuses, len(connections)
 
 
 class PythonServer:
@@ -160,6 +191,7 @@ class PythonServer:
     def __init__(self, directory: Path, www: Path) -> None:
         self.www = www
         self.counts: Counter[str] = Counter()
+        self.connections = 0
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
@@ -170,6 +202,11 @@ class PythonServer:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+
+            def setup(self) -> None:  # once per connection: handle() serves its requests
+                super().setup()
+                with server._lock:
+                    server.connections += 1
 
             def do_GET(self) -> None:
                 path = server.www / self.path.lstrip("/").split("?", 1)[0]
@@ -223,11 +260,13 @@ class PythonServer:
     def mark(self) -> int:
         return 0
 
-    def statuses(self, mark: int) -> Counter[str]:
+    def tally(self, mark: int) -> tuple[Counter[str], int]:
+        """Requests by status and connections accepted since the last tally."""
         with self._lock:
-            found = Counter(self.counts)
+            found, connections = Counter(self.counts), self.connections
             self.counts.clear()
-        return found
+            self.connections = 0
+        return found, connections
 
 
 def free_port() -> int:
@@ -251,6 +290,7 @@ class Row:
     rss_mb: float
     events: int
     statuses: Counter[str] = field(default_factory=Counter)
+    connections: int = 0  # distinct connections the server saw
     expected: int | None = None
     state_mb: float = 0.0  # the state file after the run
     save_ms: float | None = None  # one save of that state (after changed only)
@@ -319,7 +359,11 @@ def environment(home: Path) -> dict[str, str]:
 
 
 def run_scenarios(
-    args: argparse.Namespace, n: int, rep: int, server: Nginx | PythonServer
+    args: argparse.Namespace,
+    n: int,
+    rep: int,
+    server: Nginx | PythonServer,
+    net: WideArea | None,
 ) -> list[Row]:
     corpus = pristine_corpus(args.gen_corpus, args.workdir, n, args.seed)
     names = serve_copy(corpus, server.www)
@@ -328,8 +372,10 @@ def run_scenarios(
     home.mkdir(parents=True)
     feeds = home / "feeds.txt"
     base = f"http://127.0.0.1:{server.port}"
-    feeds.write_text("".join(f"{name[:-4]} {base}/{name}\n" for name in names))
+    urls = [net.url(i, name) if net else f"{base}/{name}" for i, name in enumerate(names)]
+    feeds.write_text("".join(f"{name[:-4]} {url}\n" for name, url in zip(names, urls, strict=True)))
     state = home / "state.json"
+    env = environment(home) | (net.environment() if net else {})
     rows = []
     for scenario in SCENARIOS:
         expected = 0 if scenario == "warm" else None
@@ -341,9 +387,9 @@ def run_scenarios(
             expected = int(json.loads(manifest.read_text())["new_updates"])
         mark = server.mark()
         argv = command_for(args.cmd, state, feeds)
-        row = timed(argv, home, environment(home), home / scenario, args.timeout)
+        row = timed(argv, home, env, home / scenario, args.timeout)
         row.n, row.scenario, row.rep, row.expected = n, scenario, rep, expected
-        row.statuses = server.statuses(mark)
+        row.statuses, row.connections = server.tally(mark)
         row.state_mb = state.stat().st_size / 1e6 if state.exists() else 0.0
         if scenario == "changed" and state.exists() and args.cmd is None:
             row.save_ms = save_time(state)
@@ -351,7 +397,7 @@ def run_scenarios(
         print(
             f"  n={n} rep {rep} {scenario:<7} rc={row.rc} wall={row.wall:.2f}s cpu={row.cpu:.2f}s"
             f" rss={row.rss_mb:.0f}MB 200={row.statuses['200']} 304={row.statuses['304']}"
-            f" events={row.events}",
+            f" conns={row.connections} events={row.events}",
             file=sys.stderr,
             flush=True,
         )
@@ -363,12 +409,15 @@ def save_time(state: Path) -> float | None:
     script = (
         "import statistics, sys, time\n"
         "from pathlib import Path\n"
-        "from statusstream.state import StateFile\n"
+        "try:\n"
+        "    from statusstream.statefile import StateFile\n"
+        "except ImportError:  # before the state file had a module of its own\n"
+        "    from statusstream.state import StateFile\n"
         "file = StateFile(Path(sys.argv[1]))\n"
         "state = file.open()\n"
         "times = []\n"
         "for _ in range(5):\n"
-        "    state.feed('bench:').failures += 1  # a change, so that the save writes\n"
+        "    state.feed('bench:').fail('bench')  # a change, so that the save writes\n"
         "    start = time.perf_counter()\n"
         "    file.save(state)\n"
         "    times.append(time.perf_counter() - start)\n"
@@ -403,9 +452,9 @@ def same(values: list[int]) -> str:
 
 def table(rows: list[Row]) -> str:
     lines = [
-        "| N | scenario | wall s | CPU s | peak RSS MB | 200 | 304 | other | events | rc"
+        "| N | scenario | wall s | CPU s | peak RSS MB | 200 | 304 | other | conns | events | rc"
         " | state MB | one save ms |",
-        "|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
+        "|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
     ]
     for n in sorted({row.n for row in rows}):
         for scenario in SCENARIOS:
@@ -424,7 +473,8 @@ def table(rows: list[Row]) -> str:
                 f" | {median([row.rss_mb for row in group]):.0f}"
                 f" | {same([row.statuses['200'] for row in group])}"
                 f" | {same([row.statuses['304'] for row in group])}"
-                f" | {same(other)} | {events} | {same([row.rc for row in group])}"
+                f" | {same(other)} | {same([row.connections for row in group])}"
+                f" | {events} | {same([row.rc for row in group])}"
                 f" | {median([row.state_mb for row in group]):.2f} | {_save(group)} |"
             )
     return "\n".join(lines)
@@ -456,34 +506,46 @@ def main() -> None:
         "--cmd",
         help="a command template run by sh instead of statusstream: {state} and {feeds} filled in",
     )
+    add_options(parser)
     args = parser.parse_args()
+    if problem := option_error(args):
+        parser.error(problem)
     if not args.gen_corpus.is_file():
         sys.exit(
             f"bench: {args.gen_corpus} not found: the corpus comes from shared/bench/gen_corpus.py"
             " (give its path with --gen-corpus)"
         )
+    if args.hosts and (problem := setup_error(args)):
+        sys.exit(problem)
     args.workdir = args.workdir.resolve()
     args.workdir.mkdir(parents=True, exist_ok=True)
+    net = WideArea(args, args.workdir / "net") if args.hosts else None
     use_nginx = args.server == "nginx" or (args.server == "auto" and shutil.which("nginx"))
     www = args.workdir / "www"
     www.mkdir(exist_ok=True)
     server: Nginx | PythonServer = (
-        Nginx(args.workdir / "nginx", www) if use_nginx else PythonServer(args.workdir, www)
+        Nginx(args.workdir / "nginx", www, net.tls if net else None)
+        if use_nginx
+        else PythonServer(args.workdir, www)
     )
     server.start()
     rows: list[Row] = []
     try:
+        if net is not None and isinstance(server, Nginx):  # --hosts comes with nginx
+            net.start(server.tls_port or server.port)
         for rep in range(1, args.reps + 1):  # reps outside: machine drift spreads over every N
             for n in args.n or [100]:
-                rows += run_scenarios(args, n, rep, server)
+                rows += run_scenarios(args, n, rep, server, net)
     finally:
+        if net is not None:
+            net.stop()
         server.stop()
     cores = os.cpu_count()
     timer = "GNU time" if GNU_TIME.exists() else "getrusage"
     print(
         f"statusstream benchmark: {server.name} server, {cores} cores, Python"
         f" {platform.python_version()}, {args.reps} repetition(s), medians;"
-        f" CPU and RSS by {timer}\n"
+        f" CPU and RSS by {timer}{'; ' + net.describe() if net else ''}\n"
     )
     print(table(rows))
 
