@@ -238,7 +238,7 @@ def cli(
         click.echo(as_feeds_text(), nl=False)
         return
     from statusstream.settings import Settings
-    from statusstream.state import default_path
+    from statusstream.statefile import default_path
 
     try:
         code = _main(
@@ -288,7 +288,8 @@ def _main(
     from statusstream import feeds
     from statusstream.output import Output
     from statusstream.runner import Runner
-    from statusstream.state import State, StateFile
+    from statusstream.state import State
+    from statusstream.statefile import StateFile
     from statusstream.terminal import Progress
 
     if not definitions:

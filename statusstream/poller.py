@@ -18,13 +18,15 @@ from statusstream import tracker
 from statusstream.errors import FeedError, FetchError
 from statusstream.events import health_event
 from statusstream.feeds import FeedSpec, host_of
+from statusstream.feedstate import FeedState
 from statusstream.fetch import Fetched, fetch, where
 from statusstream.output import Output
 from statusstream.parse_pool import ParsePool
 from statusstream.parsing import Parsed
 from statusstream.report import Report, name
 from statusstream.settings import Settings
-from statusstream.state import FeedState, State, body_digest, today
+from statusstream.state import State
+from statusstream.statevalues import body_digest, today
 from statusstream.statuses import all_closed
 from statusstream.timeutil import ALL_TIME, rfc3339, utcnow
 

@@ -28,7 +28,8 @@ from statusstream.parse_pool import ParsePool
 from statusstream.poller import Polled, Poller
 from statusstream.report import Report, Tally
 from statusstream.settings import Settings
-from statusstream.state import State, StateFile
+from statusstream.state import State
+from statusstream.statefile import StateFile
 from statusstream.terminal import Progress
 
 # `--once` gives a host one connection for this many of its feeds, up to `--per-host`: a

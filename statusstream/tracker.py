@@ -20,8 +20,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from statusstream.events import Event
+from statusstream.feedstate import FeedState
 from statusstream.model import Update
-from statusstream.state import FeedState, digest
+from statusstream.statevalues import digest
 from statusstream.timeutil import rfc3339
 
 # A known feed in which this many incidents, and most of them, look new has rotated its ids.

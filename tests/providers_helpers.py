@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from statusstream.events import Event
+from statusstream.feedstate import FeedState
 from statusstream.parsing import Parsed, parse_feed
-from statusstream.state import FeedState
 from statusstream.tracker import Source, plan
 
 # Third-party feeds, kept outside the project (see PROVENANCE.md there); never copied in.

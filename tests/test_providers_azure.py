@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
+from statusstream.feedstate import FeedState
 from statusstream.parsing import parse_feed
-from statusstream.state import FeedState
 from statusstream.tracker import Source, plan
 from tests.providers_helpers import FEED_URL, events, rss
 
@@ -62,7 +62,7 @@ def test_a_changed_text_is_an_update_and_the_same_text_is_not() -> None:
     first = parse_feed(feed("We are actively investigating the impact."))
     for keys in plan(state, first.updates, source, observed, None).silent:
         state.record(*keys)
-    state.baselined = True
+    state.mark_baselined()
     assert plan(state, first.updates, source, observed, None).pending == ()
     later = parse_feed(feed("This issue is now mitigated.", "Thu, 26 Jun 2025 05:00:00 Z"))
     pending = plan(state, later.updates, source, observed, None).pending

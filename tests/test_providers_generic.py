@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from statusstream.feedstate import FeedState
 from statusstream.parsing import parse_feed
-from statusstream.state import FeedState
 from statusstream.tracker import Source, plan
 from tests.providers_helpers import FEED_URL, atom, events, rss
 
@@ -76,7 +76,7 @@ def test_a_changed_title_or_text_is_an_update_and_a_rerender_is_not() -> None:
     )
     for keys in plan(state, first.updates, source, observed, None).silent:
         state.record(*keys)
-    state.baselined = True
+    state.mark_baselined()
     rerendered = parse_feed(rss([item("Outage", "We  are on\nit.", "https://e.test/a")]))
     assert plan(state, rerendered.updates, source, observed, None).pending == ()
     changed = parse_feed(rss([item("Outage", "Fixed now.", "https://e.test/a")]))

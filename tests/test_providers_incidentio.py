@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
+from statusstream.feedstate import FeedState
 from statusstream.parsing import parse_feed
-from statusstream.state import FeedState
 from statusstream.tracker import Source, plan
 from tests.providers_helpers import (
     FEED_URL,
@@ -79,7 +79,7 @@ def test_a_new_update_is_a_changed_status_or_date() -> None:
     first = parse_feed(feed_rss("Investigating", "Looking.", "Mon, 20 Oct 2025 09:00:00 GMT"))
     for keys in plan(state, first.updates, source, datetime(2025, 10, 20, tzinfo=UTC), None).silent:
         state.record(*keys)
-    state.baselined = True
+    state.mark_baselined()
     same = parse_feed(
         feed_rss("Investigating", "Looking, reworded.", "Mon, 20 Oct 2025 09:00:00 GMT")
     )

@@ -15,8 +15,8 @@ from datetime import UTC, datetime
 
 import pytest
 
+from statusstream.feedstate import FeedState
 from statusstream.parsing import parse_feed
-from statusstream.state import FeedState
 from statusstream.tracker import Source, plan
 from tests.providers_helpers import atom, cdata, events, rss
 
@@ -184,7 +184,7 @@ def test_a_repoll_emits_nothing_and_a_new_update_one_event() -> None:
     first = parse_feed(rss([item(UPDATES[:2], "Fri, 25 Sep 2026 15:15:00 +0000")]))
     for keys in plan(state, first.updates, source, observed, None).silent:
         state.record(*keys)
-    state.baselined = True
+    state.mark_baselined()
     assert plan(state, first.updates, source, observed, None).pending == ()
     later = parse_feed(FEED)
     pending = plan(state, later.updates, source, observed, None).pending

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from statusstream.feedstate import FeedState
 from statusstream.parsing import parse_feed
-from statusstream.state import FeedState
 from statusstream.tracker import Source, plan
 from tests.providers_helpers import FEED_URL, atom, events, rss
 
@@ -74,7 +74,7 @@ def test_a_new_note_is_a_changed_updated_date() -> None:
     first = parse_feed(feed("Incident: X", "We're investigating.", "2026-01-30T08:00:00-08:00"))
     for keys in plan(state, first.updates, source, observed, None).silent:
         state.record(*keys)
-    state.baselined = True
+    state.mark_baselined()
     later = parse_feed(feed("Incident: X", "It is now resolved.", "2026-02-02T09:53:54-08:00"))
     pending = plan(state, later.updates, source, observed, None).pending
     assert [(p.event.status, p.event.change) for p in pending] == [("resolved", "update")]

@@ -10,9 +10,9 @@ from datetime import UTC, datetime
 import pytest
 
 from statusstream.events import Event
+from statusstream.feedstate import FeedState
 from statusstream.model import Update
 from statusstream.parsing import parse_feed
-from statusstream.state import FeedState
 from statusstream.tracker import Source, plan
 from tests.providers_helpers import (
     FEED_URL,
@@ -181,7 +181,7 @@ def test_a_rewritten_old_update_emits_nothing() -> None:
     observed = datetime(2020, 1, 22, tzinfo=UTC)
     for keys in plan(state, notice("A few minutes of latency."), source, observed, None).silent:
         state.record(*keys)
-    state.baselined = True
+    state.mark_baselined()
     rewritten = notice("Several minutes of packet loss.")
     assert plan(state, rewritten, source, observed, None).pending == ()
 
@@ -262,7 +262,7 @@ def poll(state: FeedState, body: bytes, day: int) -> tuple[list[Event], int | No
     )
     for keys in planned.silent:
         state.record(*keys)
-    state.baselined = True
+    state.mark_baselined()
     for pending in planned.pending:
         state.record(pending.incident_key, pending.update_key)
     state.prune(set(planned.present), day)

@@ -12,20 +12,17 @@ from pathlib import Path
 
 import pytest
 
-from statusstream import state as state_module
+from statusstream import statefile
 from statusstream.errors import StateError, StateLockedError, StateSaveError
-from statusstream.state import (
-    DIGEST_WIDTH,
+from statusstream.feedstate import (
     FORGET_AFTER_DAYS,
     MAX_INCIDENTS_PER_FEED,
     MAX_KEYS_PER_INCIDENT,
-    VERSION,
     FeedState,
-    State,
-    StateFile,
-    default_path,
-    digest,
 )
+from statusstream.state import VERSION, State
+from statusstream.statefile import StateFile, default_path
+from statusstream.statevalues import DIGEST_WIDTH, digest
 
 
 @pytest.fixture
@@ -303,7 +300,7 @@ def test_a_failed_save_cleans_up_and_keeps_the_old_file(
     def refuse(source: object, target: object) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(state_module.os, "replace", refuse)
+    monkeypatch.setattr(statefile.os, "replace", refuse)
     with pytest.raises(StateSaveError) as caught:
         opened.save(State(feeds={"u": with_etag('"new"')}))
     assert str(caught.value).startswith(f"{path}: cannot save the state: No space left on device")
@@ -415,7 +412,7 @@ def test_a_lock_held_by_another_process_names_its_pid(path: Path) -> None:
     holder = (
         "import sys\n"
         "from pathlib import Path\n"
-        "from statusstream.state import StateFile\n"
+        "from statusstream.statefile import StateFile\n"
         "StateFile(Path(sys.argv[1])).open()\n"
         "print('locked', flush=True)\n"
         "sys.stdin.read()\n"

@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from statusstream.errors import StateError
-from statusstream.state import State, StateFile
+from statusstream.state import State
+from statusstream.statefile import StateFile
 
 OTHER_UID = 65534
 VICTIM = b"precious, not ours to truncate\n"

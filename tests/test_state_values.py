@@ -16,16 +16,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from statusstream.errors import StateError
+from statusstream.feedstate import FeedState
 from statusstream.pacing import RETRY_AFTER_CAP
-from statusstream.state import (
-    CLOCK_MARGIN,
-    MAX_FAILURES,
-    MAX_TTL,
-    FeedState,
-    State,
-    StateFile,
-    digest,
-)
+from statusstream.state import State
+from statusstream.statefile import StateFile
+from statusstream.statevalues import CLOCK_MARGIN, MAX_FAILURES, MAX_TTL, digest
 
 NOW = 1764460800.0  # 2025-11-30T00:00:00Z
 TODAY = int(NOW // 86400)
@@ -75,13 +70,13 @@ def test_an_infinite_retry_after_from_a_failure_still_saves_and_loads() -> None:
     assert reloaded(feed).retry_at == NOW + RETRY_AFTER_CAP
 
 
-def test_assigning_retry_at_is_capped_too() -> None:
-    """The poller's `retry_at = time.time() + retry_after` cannot store more than a day."""
+def test_a_retry_after_from_the_clock_is_capped_too() -> None:
+    """`defer` without `now` reads the clock, and still stores at most a day from it."""
     feed = FeedState()
-    feed.retry_at = time.time() + math.inf
+    feed.defer(math.inf)
     assert feed.retry_at is not None
     assert feed.retry_at <= time.time() + RETRY_AFTER_CAP
-    feed.retry_at = math.nan
+    feed.defer(math.nan)
     assert feed.retry_at is None
     assert b"Infinity" not in State(feeds={"u": feed}).to_bytes()
 
@@ -127,7 +122,8 @@ def test_failures_are_counted_up_to_a_bound() -> None:
     feed.fail("HTTP 500", now=NOW)
     assert feed.failures == MAX_FAILURES
     assert reloaded(feed).failures == MAX_FAILURES
-    feed.failures += 10  # what poller.py did
+    for _ in range(10):
+        assert not feed.fail("HTTP 500", now=NOW)
     assert feed.failures == MAX_FAILURES
 
 
@@ -161,7 +157,7 @@ def test_seen_body_bounds_the_ttl() -> None:
     for ttl in (None, 0.0, -60.0, math.nan):
         feed.seen_body("y" * 22, ttl=ttl, quiet=False)
         assert feed.ttl is None
-    feed.ttl = math.inf  # what poller.py did
+    feed.seen_body("z" * 22, ttl=math.inf, quiet=True)
     assert feed.ttl == MAX_TTL
     assert reloaded(feed) == feed
 
@@ -184,6 +180,29 @@ def test_the_newest_mark_only_rises_and_is_kept() -> None:
     feed.saw_updates_until(math.nan)
     assert feed.newest == NOW - 60
     assert reloaded(feed).newest == NOW - 60
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("etag", '"x"'),
+        ("last_modified", "Mon, 03 Nov 2025 14:32:00 GMT"),
+        ("body", "x" * 22),
+        ("ttl", 60.0),
+        ("quiet", True),
+        ("baselined", True),
+        ("failures", 1),
+        ("failing", "HTTP 503"),
+        ("retry_at", NOW),
+        ("newest", NOW),
+    ],
+)
+def test_fields_change_only_through_the_methods(name: str, value: object) -> None:
+    """No field can be assigned: each change goes through a transition, which bounds it."""
+    feed = FeedState()
+    with pytest.raises(AttributeError):
+        setattr(feed, name, value)
+    assert feed == FeedState()
 
 
 def test_incidents_are_private() -> None:

@@ -6,8 +6,9 @@ import dataclasses
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
+from statusstream.feedstate import FeedState
 from statusstream.model import Update
-from statusstream.state import FeedState, digest
+from statusstream.statevalues import digest
 from statusstream.tracker import ROTATION_MIN_INCIDENTS, Plan, Source, key_updates, plan
 
 FEED = "https://status.example.test/history.rss"
