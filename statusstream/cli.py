@@ -4,27 +4,21 @@ from __future__ import annotations
 
 import json
 import os
-import re
-import signal
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TextIO
 
 import click
+from click.shell_completion import CompletionItem
 
-from statusstream import __version__
-from statusstream.errors import DefinitionError, StatusStreamError, UsageError
-from statusstream.log import LEVELS, Log, counted
+from statusstream.errors import StatusStreamError
+from statusstream.log import LEVELS, Log
 from statusstream.timeutil import ALL_TIME, parse_duration
 
-# What a run needs (trio, httpx2, the poller) is imported when it starts, not here: each
-# parsing worker process imports this module again as its `__main__` (the spawn start
-# method runs the `statusstream` script), and should not pay for all of it.
-if TYPE_CHECKING:
-    from click.shell_completion import CompletionItem
-
-    from statusstream import feeds
-    from statusstream.settings import Settings
+# What a run needs (trio, httpx2, the poller) is imported when it starts, not here: each parsing
+# worker process imports this module again as its `__main__` (the spawn start method runs the
+# `statusstream` script), and should not pay for all of it. Nor for what one other option
+# needs: the catalog (--catalog, completion), the event schema, the package metadata.
 
 EXAMPLES = """
 \b
@@ -42,9 +36,6 @@ state file, 75 state file in use, 130 interrupted.
 """
 
 MAX_PARSE_WORKERS = 8
-# What `--version -v` lists where the package's metadata cannot say (pyproject.toml is the truth).
-DEPENDENCIES = ("trio", "httpx2", "brotli", "feedparser", "click", "trio-parallel")
-_REQUIREMENT = re.compile(r"^\s*(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[(?P<extras>[^\]]*)\])?")
 
 
 class Duration(click.ParamType):  # type: ignore[type-arg]
@@ -86,15 +77,11 @@ class Feeds(click.ParamType):  # type: ignore[type-arg]
     def shell_complete(
         self, ctx: click.Context, param: click.Parameter, incomplete: str
     ) -> list[CompletionItem]:
-        from click.shell_completion import CompletionItem
+        from statusstream.arguments import completions  # the catalog (see the imports' note)
 
-        if incomplete and not _starts_a_path(incomplete):
-            from statusstream import catalog
-
-            word = incomplete.lower()
-            names = [name for name in catalog.names() if name.startswith(word)]
-            if names:
-                return [CompletionItem(name) for name in names]
+        names = completions(incomplete)
+        if names:
+            return [CompletionItem(name) for name in names]
         return [CompletionItem(incomplete, type="file")]
 
 
@@ -142,7 +129,7 @@ class Since(Duration):
 @click.option(
     "--concurrency",
     type=click.IntRange(1, 1000),
-    default=64,
+    default=256,
     show_default=True,
     help="Most requests in flight.",
 )
@@ -225,7 +212,9 @@ def cli(
     level = LEVELS["debug"] if verbose else LEVELS["warning"] if quiet else LEVELS["info"]
     log = Log(level=level, json_format=log_format == "json")
     if version:
-        click.echo(_version(verbose))
+        from statusstream import versions
+
+        click.echo(versions.text(verbose))
         return
     if schema:
         from statusstream.events import json_schema
@@ -237,11 +226,12 @@ def cli(
 
         click.echo(as_feeds_text(), nl=False)
         return
+    from statusstream import program
     from statusstream.settings import Settings
     from statusstream.statefile import default_path
 
     try:
-        code = _main(
+        code = program.run(
             log,
             definitions,
             check=check,
@@ -262,6 +252,7 @@ def cli(
             ),
             state_path=None if no_state else state_path or default_path(),
             quiet=quiet,
+            echo=lambda text: click.echo(text, nl=False),
         )
     except StatusStreamError as exc:
         if str(exc) and exc.exit_code != 0:
@@ -272,126 +263,6 @@ def cli(
     sys.exit(code)
 
 
-def _main(
-    log: Log,
-    definitions: tuple[str, ...],
-    *,
-    check: bool,
-    export_opml: bool,
-    shard: tuple[int, int] | None,
-    settings: Settings,
-    state_path: Path | None,
-    quiet: bool,
-) -> int:
-    import trio
-
-    from statusstream import feeds
-    from statusstream.output import Output
-    from statusstream.runner import Runner
-    from statusstream.state import State
-    from statusstream.statefile import StateFile
-    from statusstream.terminal import Progress
-
-    if not definitions:
-        if _is_terminal(sys.stdin):
-            message = (
-                "no feed definitions: give a file, a URL or a catalog name, or pipe them in "
-                "(statusstream --once feeds.txt, or: echo URL | statusstream --once)"
-            )
-            raise UsageError(message)
-        definitions = ("-",)
-    arguments = _arguments(definitions)
-    stdin_text = _read("-") if "-" in arguments else ""
-
-    def load() -> tuple[feeds.FeedSpec, ...]:
-        """The files read again (on SIGHUP too); URL and catalog arguments as they were."""
-        sources = [
-            argument
-            if isinstance(argument, feeds.FeedSpec)
-            else ("<stdin>", stdin_text)
-            if argument == "-"
-            else (argument, _read(argument))
-            for argument in arguments
-        ]
-        loaded = feeds.load(sources)
-        for warning in loaded.warnings:
-            log.warning(warning)
-        if shard is None:
-            return loaded.feeds
-        return tuple(spec for spec in loaded.feeds if feeds.in_shard(spec.url, *shard))
-
-    specs = load()
-    if export_opml:
-        click.echo(feeds.to_opml(specs), nl=False)
-        return 0
-    if not specs and shard is None:
-        message = f"no feeds defined in {', '.join(definitions)}"
-        raise UsageError(message)
-    if check:
-        if not quiet:
-            log.info(f"{counted(len(specs), 'feed')} defined, no problems")
-        return 0
-    state_file = StateFile(state_path) if state_path is not None else None
-    state = state_file.open() if state_file is not None else State()
-    progress = Progress(len(specs)) if settings.progress else None
-    output = Output(
-        None if sys.stdout is None else sys.stdout.fileno(),  # None: started with fd 1 closed
-        human=settings.human,
-        before_write=progress.clear if progress else None,
-    )
-    try:
-        runner = Runner(settings, state, state_file, output, log, reload=load, progress=progress)
-        outcome = trio.run(runner.run, specs, restrict_keyboard_interrupt_to_checkpoints=True)
-    finally:
-        output.close()
-        if state_file is not None:
-            state_file.close()
-    if outcome.interrupted is not None and settings.once:
-        return 128 + outcome.interrupted
-    if outcome.interrupted is not None:
-        log.info(f"stopped by {signal.Signals(outcome.interrupted).name}; state saved")
-        return 0
-    if settings.once and not quiet:
-        log.info(outcome.tally.summary(outcome.written))
-    return 1 if settings.once and outcome.tally.failed else 0
-
-
-def _arguments(definitions: tuple[str, ...]) -> list[str | feeds.FeedSpec]:
-    """Each FEEDS argument: a file name (or `-`) as it is, a URL or catalog name as its feed.
-
-    A file that exists wins; a directory is not a definitions file. Every argument that is
-    none of the three is reported at once, as a usage error.
-    """
-    from statusstream import feeds
-
-    arguments: list[str | feeds.FeedSpec] = []
-    problems = []
-    for number, word in enumerate(definitions, 1):
-        if word == "-" or (os.path.lexists(word) and not os.path.isdir(word)):
-            arguments.append(word)
-            continue
-        try:
-            arguments.append(feeds.from_argument(word, f"argument {number}"))
-        except ValueError as exc:
-            if os.path.isdir(word):
-                problems.append(f"{word!r} is a directory, not a feed-definition file")
-            else:
-                problems.append(str(exc))
-    if problems:
-        raise UsageError("\n".join(problems))
-    return arguments
-
-
-def _starts_a_path(incomplete: str) -> bool:
-    """Whether what is typed so far is, or begins, a path: completion offers files then."""
-    if incomplete.startswith(("/", ".", "~")) or "/" in incomplete:
-        return True
-    try:
-        return any(name.startswith(incomplete) for name in os.listdir("."))
-    except OSError:
-        return False
-
-
 def _parse_workers() -> int:
     """One parsing worker per core we may use (twice as many made a cold poll 7% faster and a
     changed one 8% slower: each costs a process start); none on a single core."""
@@ -399,55 +270,9 @@ def _parse_workers() -> int:
     return min(cores, MAX_PARSE_WORKERS) if cores and cores > 1 else 0
 
 
-def _read(name: str) -> str:
-    try:
-        data = sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
-    except OSError as exc:
-        message = f"{name}: cannot read: {exc.strerror}"
-        raise UsageError(message) from exc
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        message = f"{name}: not UTF-8 text (byte {data[exc.start]:#04x} at offset {exc.start})"
-        raise DefinitionError(message) from exc
-
-
 def _is_terminal(stream: TextIO | None) -> bool:
     """A closed descriptor (`>&-`) leaves the stream None: not a terminal."""
     return stream is not None and stream.isatty()
-
-
-def _version(verbose: bool) -> str:
-    lines = [f"statusstream {__version__}"]
-    if verbose:
-        from importlib.metadata import PackageNotFoundError, version
-
-        for package in _dependencies():
-            try:
-                lines.append(f"  {package} {version(package)}")
-            except PackageNotFoundError:
-                lines.append(f"  {package} (not installed)")
-        lines.append(f"  python {sys.version.split()[0]}")
-    return "\n".join(lines)
-
-
-def _dependencies() -> list[str]:
-    """The runtime dependencies as installed (`httpx2[brotli]` is httpx2 and brotli)."""
-    from importlib.metadata import PackageNotFoundError, requires
-
-    try:
-        requirements = requires("statusstream") or []
-    except PackageNotFoundError:  # run from a source tree that was never installed
-        requirements = []
-    names: list[str] = []
-    for requirement in requirements:
-        if "extra ==" in requirement.partition(";")[2]:
-            continue  # a test or other optional dependency
-        match = _REQUIREMENT.match(requirement)
-        if match is not None:
-            names.append(match["name"])
-            names += [extra.strip() for extra in (match["extras"] or "").split(",") if extra]
-    return list(dict.fromkeys(names)) or list(DEPENDENCIES)
 
 
 def main() -> None:

@@ -9,50 +9,32 @@ Internal https://status.example.com/feed.rss header="Authorization: Bearer $TOKE
 
 from __future__ import annotations
 
-import base64
-import functools
 import hashlib
 import os
 import re
 import shlex
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
-from urllib.parse import unquote, urlsplit, urlunsplit
 
-from statusstream import providers
+from statusstream import catalog, opml, providers
 from statusstream.errors import DefinitionError
-from statusstream.text import clean, has_control
+from statusstream.text import clean
 from statusstream.timeutil import parse_duration
-
-if TYPE_CHECKING:
-    from statusstream import catalog
-
-_URL_LIKE = re.compile(
-    r"^(?:[A-Za-z][A-Za-z0-9+.-]*://|(?:javascript|data|file|mailto|about|vbscript):)",
-    re.IGNORECASE,
+from statusstream.urls import (
+    check_url,
+    looks_like_url,
+    normal_form,
+    scheme_hint,
+    shown,
+    split_credentials,
 )
+from statusstream.urls import host_of as host_of  # the poller and the runner import it from here
+
 _VARIABLE = re.compile(
     r"\$(?:\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)\}|(?P<plain>[A-Za-z_][A-Za-z0-9_]*))"
 )
 _HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 _HEADER_VALUE = re.compile(r"^[\t\x20-\x7e]*$")  # what every HTTP stack sends as it is
-_USERINFO = re.compile(r"(//)[^/?#@]*@")
-_QUOTING = re.compile(r"[\\'\"]")
-_SHLEX_SPACE = re.compile(r"[ \t\r\n]+")  # the white space `shlex` splits at
-_COMMENT = re.compile(r"(?:^|(?<=\s))#")  # as `_strip_comment` sees one
-_URL_FORBIDDEN = re.compile(r"[\x00-\x20\x7f]")
-# `www.githubstatus.com/history.rss`, `status.example.com`, `localhost:8080/feed`: a URL
-# without its scheme (a port, a path, or a host that does not end like a file name).
-_SCHEMELESS = re.compile(
-    r"^(?://)?(?P<host>[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.?)"
-    r"(?P<port>:[0-9]+)?(?P<path>[/?#][!-~]*)?$"
-)
-_FILE_ENDINGS = {
-    *("atom", "cfg", "conf", "csv", "ini", "json", "list", "log", "lst", "md", "opml", "rss"),
-    *("text", "tsv", "txt", "xml", "yaml", "yml"),
-}
-DEFAULT_PORTS = {"http": 80, "https": 443}
 OPTIONS = ("interval", "timeout", "header", "provider")
 
 
@@ -90,11 +72,11 @@ def load(sources: Iterable[tuple[str, str] | FeedSpec]) -> Definitions:
             origin, text = source
             specs = (
                 _parse_opml(origin, text, problems)
-                if _is_opml(text)
+                if opml.is_opml(text)
                 else _parse_lines(origin, text, problems)
             )
         for spec in specs:
-            key = same_feed(spec.url)
+            key = normal_form(spec.url)
             if key in feeds:
                 warnings.append(
                     f"{spec.origin}: {spec.url} is already defined at "
@@ -105,60 +87,6 @@ def load(sources: Iterable[tuple[str, str] | FeedSpec]) -> Definitions:
     if problems:
         raise DefinitionError("\n".join(problems))
     return Definitions(tuple(feeds.values()), tuple(warnings))
-
-
-def from_argument(word: str, origin: str) -> FeedSpec:
-    """A command-line argument that is not a file: an http(s) URL, or a catalog name.
-
-    Anything else is a `ValueError` that names the three things it could have been.
-    """
-    if _URL_LIKE.match(word):
-        try:
-            url, credentials = split_credentials(check_url(word))
-        except ValueError as exc:
-            message = f"{origin}: {exc}"
-            raise ValueError(message) from None
-        headers = (("Authorization", credentials),) if credentials else ()
-        return FeedSpec(url=url, headers=headers, origin=origin)
-    entry = _catalog_entry([word]) if word else None
-    if entry is not None:
-        known = entry.provider in providers.NAMES
-        provider = entry.provider if known else None
-        return FeedSpec(url=entry.url, name=entry.title, provider=provider, origin=origin)
-    hint = scheme_hint(word)
-    if hint is not None:
-        suggestion = f"; did you mean {_shown(hint)!r}?"
-    else:
-        suggestion = _catalog_hint([word]) or " (statusstream --catalog lists the names)"
-    message = f"{_shown(word)!r} is not a file, an http(s):// URL or a catalog name{suggestion}"
-    raise ValueError(message)
-
-
-def same_feed(url: str) -> str:
-    """The form of a checked URL that two spellings of one feed share: the scheme and host in
-    lower case, the host in IDNA without a trailing dot, no default port, `/` for no path."""
-    parts = urlsplit(url)
-    scheme = parts.scheme.lower()
-    host = wire_host(parts.hostname or "").removesuffix(".")
-    netloc = f"[{host}]" if ":" in host else host
-    if parts.port is not None and parts.port != DEFAULT_PORTS.get(scheme):
-        netloc = f"{netloc}:{parts.port}"
-    return urlunsplit((scheme, netloc, parts.path or "/", parts.query, parts.fragment))
-
-
-def scheme_hint(word: str) -> str | None:
-    """`https://` + `word` when `word` looks like a URL written without its scheme, else None."""
-    match = _SCHEMELESS.match(word)
-    if match is None:
-        return None
-    labels = match["host"].removesuffix(".").split(".")
-    if not (match["port"] or match["path"]):  # `status.example.com`, not `feeds.txt`
-        ending = labels[-1].lower()
-        if len(labels) < 3 or not ending.isalpha() or ending in _FILE_ENDINGS:
-            return None
-    elif len(labels) < 2 and not match["port"]:  # `feeds/list.txt`
-        return None
-    return f"https://{word.removeprefix('//')}"
 
 
 def _parse_lines(origin: str, text: str, problems: list[str]) -> list[FeedSpec]:
@@ -175,18 +103,39 @@ def _parse_lines(origin: str, text: str, problems: list[str]) -> list[FeedSpec]:
     return specs
 
 
+def _parse_opml(origin: str, text: str, problems: list[str]) -> list[FeedSpec]:
+    """Every `<outline xmlUrl=...>`; its `title` or `text` is the name."""
+    try:
+        outlines = opml.outlines(text)
+    except ValueError as exc:
+        problems.append(f"{origin}: {exc}")
+        return []
+    specs = []
+    for outline in outlines:
+        where = f"{origin}:outline {outline.number}"
+        try:
+            url, credentials = split_credentials(check_url(outline.url.strip()))
+        except ValueError as exc:
+            problems.append(f"{where}: {exc}")
+            continue
+        name = clean(outline.title) or None
+        headers = (("Authorization", credentials),) if credentials else ()
+        specs.append(FeedSpec(url=url, name=name, headers=headers, origin=where))
+    return specs
+
+
 def parse_line(line: str, origin: str = "") -> FeedSpec | None:
     """One definition line -> a `FeedSpec`; None for a blank or comment line; else `ValueError`."""
     tokens = split_words(line)
     if not tokens:
         return None
-    position = next((i for i, token in enumerate(tokens) if _URL_LIKE.match(token)), None)
+    position = next((i for i, token in enumerate(tokens) if looks_like_url(token)), None)
     title = None
     if position is None:  # perhaps `NAME [key=value ...]` for a catalog entry
-        entry = _catalog_entry(tokens)
+        entry = catalog_entry(tokens)
         if entry is None:
-            shown = _shown(line.partition("header=")[0])  # header values are secrets
-            message = f"no feed URL in {shown!r} (expected: [NAME] URL [key=value ...])"
+            quoted = shown(line.partition("header=")[0])  # header values are secrets
+            message = f"no feed URL in {quoted!r} (expected: [NAME] URL [key=value ...])"
             raise ValueError(message + _line_hint(tokens))
         known = entry.provider in providers.NAMES
         title, position = entry.title, 0
@@ -237,133 +186,6 @@ def parse_line(line: str, origin: str = "") -> FeedSpec | None:
     )
 
 
-def _bare_word(tokens: list[str]) -> bool:
-    """Whether the tokens are `WORD [key=value ...]`: the form of a catalog name."""
-    return "=" not in tokens[0] and all("=" in token for token in tokens[1:])
-
-
-def _catalog_entry(tokens: list[str]) -> catalog.Entry | None:
-    """The catalog entry that a line of a bare word (and options) stands for, if any."""
-    if not _bare_word(tokens):
-        return None
-    from statusstream import catalog  # read only for a line without a URL
-
-    return catalog.lookup(tokens[0])
-
-
-def _line_hint(tokens: list[str]) -> str:
-    """`; did you mean 'https://...'?` for a URL without its scheme, else a catalog hint."""
-    for token in tokens:
-        if "=" in token:  # an option, perhaps a secret header
-            break
-        hint = scheme_hint(token)
-        if hint is not None:
-            return f"; did you mean {_shown(hint)!r}?"
-    return _catalog_hint(tokens)
-
-
-def _catalog_hint(tokens: list[str]) -> str:
-    """`; did you mean 'stripe' from the catalog?` for a near miss, else ''."""
-    if not _bare_word(tokens):
-        return ""
-    from statusstream import catalog
-
-    close = " or ".join(repr(name) for name in catalog.close_names(tokens[0]))
-    return f"; did you mean {close} from the catalog?" if close else ""
-
-
-@functools.cache
-def host_of(url: str) -> str:
-    """The host of a checked URL, in lower case: what the per-host limit counts by."""
-    return urlsplit(url).hostname or ""
-
-
-def check_url(url: str) -> str:
-    """Only absolute http and https URLs with a host, and nothing that could drive a terminal."""
-    try:
-        parts = urlsplit(url)
-    except ValueError as exc:  # an unclosed `[` of an IPv6 address, ...
-        message = f"invalid URL {_shown(url)!r}: {exc}"
-        raise ValueError(message) from None
-    scheme = parts.scheme.lower()
-    if scheme not in ("http", "https"):
-        hint = scheme_hint(url)
-        if hint is not None:
-            message = f"no scheme in {_shown(url)!r}; did you mean {_shown(hint)!r}?"
-            raise ValueError(message)
-        message = (
-            f"unsupported scheme {clean(scheme)[:20]!r} in {_shown(url)!r} (only http and https)"
-        )
-        raise ValueError(message)
-    if not parts.hostname:
-        message = f"no host in {_shown(url)!r}"
-        raise ValueError(message)
-    if _URL_FORBIDDEN.search(url) or has_control(url):
-        message = f"white space or control characters in {_shown(url)!r}"
-        raise ValueError(message)
-    try:
-        port = parts.port
-    except ValueError:
-        port = 0
-    if port == 0:
-        message = f"bad port in {_shown(url)!r}"
-        raise ValueError(message)
-    try:
-        wire_host(parts.hostname)
-    except ValueError as exc:
-        message = f"{exc} in {_shown(url)!r}"
-        raise ValueError(message) from None
-    return url
-
-
-def wire_host(host: str) -> str:
-    """The host as it is resolved and sent: IDNA for a name that is not ASCII (as httpx2 encodes
-    it), each label 1 to 63 characters, 253 in all; `ValueError` for a host that is none of it.
-    """
-    if ":" in host:  # an IPv6 address, checked by `urlsplit`
-        return host
-    if not host.isascii():
-        import idna  # only for an international name
-
-        try:
-            host = idna.encode(host.lower()).decode("ascii")
-        except idna.IDNAError as exc:
-            message = f"not a valid international host name ({exc})"
-            raise ValueError(message) from None
-    name = host.removesuffix(".")
-    if len(name) > 253:
-        message = f"a host name of {len(name)} characters (at most 253)"
-        raise ValueError(message)
-    for label in name.split("."):
-        if not label:
-            message = "an empty label (`..`) in the host name"
-            raise ValueError(message)
-        if len(label) > 63:
-            message = f"a host name label of {len(label)} characters (at most 63)"
-            raise ValueError(message)
-    return host
-
-
-def split_credentials(url: str) -> tuple[str, str | None]:
-    """`https://user:pass@host/x` -> (`https://host/x`, a Basic `Authorization` value).
-
-    Credentials in a URL are secrets like header values: the feed's URL, which appears in the
-    output, the logs and the state file, is the one without them.
-    """
-    parts = urlsplit(url)
-    if "@" not in parts.netloc:
-        return url, None
-    userinfo, _, host = parts.netloc.rpartition("@")
-    user, _, password = userinfo.partition(":")
-    token = base64.b64encode(f"{unquote(user)}:{unquote(password)}".encode()).decode("ascii")
-    return urlunsplit(parts._replace(netloc=host)), f"Basic {token}"
-
-
-def _shown(text: str) -> str:
-    """A URL or line as quoted in a message: one clean line, short, credentials hidden."""
-    return clean(_USERINFO.sub(r"\1***@", text))[:80]
-
-
 def parse_header(value: str) -> tuple[str, str]:
     """`Name: value` with `$VAR` / `${VAR}` from the environment. Errors never quote the value."""
     name, colon, raw = value.partition(":")
@@ -391,9 +213,6 @@ def parse_header(value: str) -> tuple[str, str]:
 
 def split_words(line: str) -> list[str]:
     """The words of a line as `shlex` splits them, after a `#` comment is cut off."""
-    if not _QUOTING.search(line):  # the common line, at a tenth of the cost
-        words = _COMMENT.split(line, 1)[0].strip(" \t\r\n")
-        return _SHLEX_SPACE.split(words) if words else []
     try:
         return shlex.split(_strip_comment(line), posix=True)
     except ValueError as exc:  # an unclosed quote
@@ -406,6 +225,8 @@ def _strip_comment(line: str) -> str:
 
     Quotes and backslashes count as they do for `shlex`: `Bob\\'s` opens no quote.
     """
+    if "#" not in line:  # the usual line: nothing to cut, no need to walk it
+        return line
     quote = None
     escaped = False
     word_start = True
@@ -426,52 +247,38 @@ def _strip_comment(line: str) -> str:
     return line
 
 
-def _is_opml(text: str) -> bool:
-    return "<opml" in text[:2048].lower()
+def _bare_word(tokens: list[str]) -> bool:
+    """Whether the tokens are `WORD [key=value ...]`: the form of a catalog name."""
+    return "=" not in tokens[0] and all("=" in token for token in tokens[1:])
 
 
-def _parse_opml(origin: str, text: str, problems: list[str]) -> list[FeedSpec]:
-    """Every `<outline xmlUrl=...>`; its `title` or `text` is the name."""
-    import xml.etree.ElementTree as ElementTree  # only for OPML, rarer than text lines
+def catalog_entry(tokens: list[str]) -> catalog.Entry | None:
+    """The catalog entry that a line of a bare word (and options) stands for, if any."""
+    if not _bare_word(tokens):
+        return None
+    return catalog.lookup(tokens[0])
 
-    try:
-        root = ElementTree.fromstring(text)
-    except ElementTree.ParseError as exc:
-        problems.append(f"{origin}: not a valid OPML document: {exc}")
-        return []
-    specs = []
-    for number, outline in enumerate(root.iter("outline"), 1):
-        url = outline.get("xmlUrl")
-        if url is None:
-            continue
-        where = f"{origin}:outline {number}"
-        try:
-            url, credentials = split_credentials(check_url(url.strip()))
-        except ValueError as exc:
-            problems.append(f"{where}: {exc}")
-            continue
-        name = clean(outline.get("title") or outline.get("text") or "") or None
-        headers = (("Authorization", credentials),) if credentials else ()
-        specs.append(FeedSpec(url=url, name=name, headers=headers, origin=where))
-    return specs
+
+def _line_hint(tokens: list[str]) -> str:
+    """`; did you mean 'https://...'?` for a URL without its scheme, else a catalog hint."""
+    for token in tokens:
+        if "=" in token:  # an option, perhaps a secret header
+            break
+        hint = scheme_hint(token)
+        if hint is not None:
+            return f"; did you mean {shown(hint)!r}?"
+    return catalog_hint(tokens)
+
+
+def catalog_hint(tokens: list[str]) -> str:
+    """`; did you mean 'stripe' from the catalog?` for a near miss, else ''."""
+    if not _bare_word(tokens):
+        return ""
+    close = " or ".join(repr(name) for name in catalog.close_names(tokens[0]))
+    return f"; did you mean {close} from the catalog?" if close else ""
 
 
 def in_shard(url: str, shard: int, shards: int) -> bool:
     """Whether `url` belongs to shard `shard` of `shards` (1-based): the same on every machine."""
     value = int.from_bytes(hashlib.sha256(url.encode()).digest()[:8], "big")
     return value % shards == shard - 1
-
-
-def to_opml(specs: Iterable[FeedSpec], title: str = "statusstream feeds") -> str:
-    """The feeds as an OPML 2.0 subscription list (names and URLs; options and secrets stay out)."""
-    import xml.etree.ElementTree as ElementTree
-
-    root = ElementTree.Element("opml", version="2.0")
-    head = ElementTree.SubElement(root, "head")
-    ElementTree.SubElement(head, "title").text = title
-    body = ElementTree.SubElement(root, "body")
-    for spec in specs:
-        name = spec.name or spec.url
-        ElementTree.SubElement(body, "outline", type="rss", text=name, title=name, xmlUrl=spec.url)
-    ElementTree.indent(root)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ElementTree.tostring(root, "unicode") + "\n"

@@ -291,12 +291,3 @@ def test_json_log_format(server: FeedServer, cli: Cli) -> None:
     failing = next(record for record in records if record["level"] == "error")
     assert "HTTP 404" in failing["message"]
     assert failing["feed"] == server.url("/x")
-
-
-def test_version_dependencies_are_the_runtime_requirements() -> None:
-    """`--version -v` lists pyproject's runtime requirements and httpx2's brotli, no test tools."""
-    from statusstream.cli import _dependencies
-
-    listed = _dependencies()
-    assert {"trio", "httpx2", "brotli", "feedparser", "click", "trio-parallel"} <= set(listed)
-    assert not {"pytest", "mypy", "ruff"} & set(listed)
