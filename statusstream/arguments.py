@@ -93,6 +93,9 @@ def sources(arguments: list[str | FeedSpec], stdin_text: str) -> list[tuple[str,
 
 def read(name: str) -> str:
     """A definitions file (`-`: stdin) as text: UTF-8, with or without a byte order mark."""
+    if name == "-" and sys.stdin is None:  # started with fd 0 closed (`<&-`)
+        message = "-: cannot read: stdin is closed"
+        raise UsageError(message)
     try:
         data = sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
     except OSError as exc:

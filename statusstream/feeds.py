@@ -28,7 +28,6 @@ from statusstream.urls import (
     shown,
     split_credentials,
 )
-from statusstream.urls import host_of as host_of  # the poller and the runner import it from here
 
 _VARIABLE = re.compile(
     r"\$(?:\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)\}|(?P<plain>[A-Za-z_][A-Za-z0-9_]*))"

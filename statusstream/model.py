@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import datetime
-from operator import attrgetter
-from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,11 +54,3 @@ class Update:
     time: datetime | None
     published: datetime | None
     structured: bool = True
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        # Pickled by value from parsing workers: the slots dataclass default (a Python
-        # `__getstate__` and `__setstate__` for each object) costs twice as much.
-        return (Update, _update_values(self))
-
-
-_update_values = attrgetter(*(field.name for field in fields(Update)))

@@ -9,26 +9,27 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 
-import httpx2
 import trio
 
 from statusstream import tracker
+from statusstream.client import Clients
 from statusstream.errors import FeedError, FetchError
 from statusstream.events import health_event
-from statusstream.feeds import FeedSpec, host_of
+from statusstream.feeds import FeedSpec
 from statusstream.feedstate import FeedState
-from statusstream.fetch import Fetched, fetch, where
+from statusstream.fetch import Fetched, fetch
 from statusstream.output import Output
 from statusstream.parse_pool import ParsePool
 from statusstream.parsing import Parsed
+from statusstream.reasons import where
 from statusstream.report import Report, name
 from statusstream.settings import Settings
 from statusstream.state import State
 from statusstream.statevalues import body_digest, today
 from statusstream.statuses import all_closed
-from statusstream.timeutil import ALL_TIME, rfc3339, utcnow
+from statusstream.timeutil import rfc3339, utcnow
+from statusstream.urls import host_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,14 +48,14 @@ class Poller:
         state: State,
         output: Output,
         report: Report,
-        client: httpx2.AsyncClient,
+        clients: Clients,
         parsers: ParsePool,
     ) -> None:
         self.settings = settings
         self.state = state
         self.output = output
         self.report = report
-        self.client = client
+        self.clients = clients
         self.parsers = parsers
         self._changed = trio.Event()
         self._limit = trio.CapacityLimiter(settings.concurrency)
@@ -106,7 +107,7 @@ class Poller:
         async with per_host, self._limit:
             with trio.move_on_after(timeout):
                 return await fetch(
-                    self.client,
+                    self.clients.for_host(host),
                     spec.url,
                     headers=dict(spec.headers),
                     etag=feed.etag,
@@ -139,7 +140,7 @@ class Poller:
             url=spec.url,
             provider=parsed.provider,
         )
-        plan = tracker.plan(feed, parsed.updates, source, observed, self._since(observed))
+        plan = tracker.plan(feed, parsed.updates, source, observed, self.settings.cutoff(observed))
         for incident_key, update_key in plan.silent:
             feed.record(incident_key, update_key)
         feed.mark_baselined()
@@ -159,13 +160,6 @@ class Poller:
             self.report.baseline(source.name, plan.baseline)
         if plan.rotated:
             self.report.rotated(source.name)
-
-    def _since(self, observed: datetime) -> datetime | None:
-        if self.settings.since is None:
-            return None
-        if self.settings.since == ALL_TIME:
-            return datetime.min.replace(tzinfo=UTC)
-        return observed - timedelta(seconds=self.settings.since)
 
     def _refresh_validators(self, feed: FeedState, fetched: Fetched) -> None:
         if feed.refresh_validators(fetched.etag, fetched.last_modified):

@@ -15,13 +15,12 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-import httpx2
 import trio
 
 from statusstream import pacing
+from statusstream.client import Clients
 from statusstream.errors import StatusStreamError
-from statusstream.feeds import FeedSpec, host_of
-from statusstream.fetch import open_client
+from statusstream.feeds import FeedSpec
 from statusstream.log import Log
 from statusstream.output import Output
 from statusstream.parse_pool import ParsePool
@@ -31,6 +30,7 @@ from statusstream.settings import Settings
 from statusstream.state import State
 from statusstream.statefile import StateFile
 from statusstream.terminal import Progress
+from statusstream.urls import host_of
 
 # `--once` gives a host one connection for this many of its feeds, up to `--per-host`: a
 # new TLS connection costs more CPU than a request on a kept one, and a few connections a
@@ -70,13 +70,11 @@ class Runner:
         self._running: dict[str, trio.CancelScope] = {}
         self._stop = trio.CancelScope()
 
-    async def run(
-        self, feeds: tuple[FeedSpec, ...], client: httpx2.AsyncClient | None = None
-    ) -> Outcome:
+    async def run(self, feeds: tuple[FeedSpec, ...], clients: Clients | None = None) -> Outcome:
         """Poll until done (`--once`) or stopped by a signal; then save the state."""
-        client = client or open_client(self.settings.concurrency)
-        async with client, ParsePool(self.settings.parse_workers) as parsers:
-            poller = Poller(self.settings, self.state, self.output, self.report, client, parsers)
+        clients = clients or Clients()
+        async with clients, ParsePool(self.settings.parse_workers) as parsers:
+            poller = Poller(self.settings, self.state, self.output, self.report, clients, parsers)
             try:
                 async with trio.open_nursery() as nursery:
                     self._stop = nursery.cancel_scope

@@ -13,7 +13,6 @@ weeks still gets the news it missed.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -150,11 +149,6 @@ def _events(
     return tuple(pending)
 
 
-# `rfc3339` of each moment once: a feed's updates share their observed and published times,
-# and each update's time is needed for its key and again for its event.
-_stamp = functools.lru_cache(maxsize=4096)(rfc3339)
-
-
 def to_event(item: Keyed, change: str, source: Source, observed: datetime) -> Event:
     update = item.update
     return Event(
@@ -170,9 +164,9 @@ def to_event(item: Keyed, change: str, source: Source, observed: datetime) -> Ev
         status=update.status,
         message=update.message,
         components=update.components,
-        time=_stamp(update.time or observed),
-        published=_stamp(update.published) if update.published else None,
-        observed=_stamp(observed),
+        time=rfc3339(update.time or observed),
+        published=rfc3339(update.published) if update.published else None,
+        observed=rfc3339(observed),
     )
 
 
@@ -182,7 +176,7 @@ def key_updates(updates: Sequence[Update], feed_url: str) -> Iterable[Keyed]:
     incident_keys: dict[str, str] = {}  # an incident has several updates: one digest each
     for update in updates:
         if update.structured:
-            when = _stamp(update.time) if update.time else ""
+            when = rfc3339(update.time) if update.time else ""
             slot = (update.incident, f"{update.status}\x1f{when}")
             rank = ranks.get(slot, 0)
             ranks[slot] = rank + 1

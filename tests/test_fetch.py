@@ -1,6 +1,6 @@
 """`statusstream.fetch` against servers scripted byte by byte, and one run of the command.
 
-Most tests call `fetch.fetch` with a client from `fetch.open_client` against `HostileServer`
+Most tests call `fetch.fetch` with a client from `client.open_client` against `HostileServer`
 routes that answer from a script and note which TCP connection each request came on, so
 connection reuse is seen from the server's side; TLS is the same server behind a certificate
 made with the `openssl` command. Every async test runs under `trio.fail_after(DEADLINE)`.
@@ -29,7 +29,8 @@ import pytest
 import trio
 from httpcore2._backends.trio import TrioStream
 
-from statusstream import fetch
+from statusstream import client as http_client
+from statusstream import fetch, reasons
 from statusstream.errors import FetchError
 from tests.conftest import Cli, FeedServer
 from tests.feedgen import incident, statuspage_rss
@@ -141,7 +142,7 @@ def clear_proxies(environment: pytest.MonkeyPatch | dict[str, str]) -> None:
 @pytest.fixture
 async def client(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Client]:
     clear_proxies(monkeypatch)
-    async with fetch.open_client(8) as http:
+    async with http_client.open_client() as http:
         yield http
 
 
@@ -270,7 +271,7 @@ async def test_sequential_fetches_to_one_origin_share_one_connection(
     request = served.hostile.hits("/a")[0]
     assert request.raw.startswith(b"GET /a HTTP/1.1\r\n")
     assert request.headers["host"] == f"127.0.0.1:{served.hostile.port}"
-    assert request.headers["user-agent"] == fetch.USER_AGENT
+    assert request.headers["user-agent"] == http_client.USER_AGENT
     codings = {coding.strip() for coding in request.headers["accept-encoding"].split(",")}
     assert {"gzip", "deflate", "br"} <= codings
 
@@ -406,7 +407,7 @@ async def test_a_flood_of_chunk_extensions_is_cut_off(
     url = "http://status.example/flood" if proxied else served.hostile.url("/flood")
     served.script(url.removeprefix(served.hostile.url("")), flood)
     with trio.fail_after(DEADLINE):
-        async with fetch.open_client(4) as http:
+        async with http_client.open_client() as http:
             error = await fails(http, url, max_body=MAX_BODY)
         assert await trio.to_thread.run_sync(stopped.wait, DEADLINE)
     if extension < 100 * 1024:  # the longest line httpcore2 lets h11 take
@@ -423,10 +424,10 @@ def test_every_pool_of_the_client_counts_its_socket_reads(
     clear_proxies(monkeypatch)
     if proxy is not None:
         monkeypatch.setenv("HTTP_PROXY", proxy)
-    found = fetch.pools(fetch.open_client(4))
+    found = http_client.pools(http_client.open_client())
     assert len(found) == (2 if proxy else 1)
     assert all(isinstance(pool, httpcore2.AsyncConnectionPool) for pool in found)
-    assert all(isinstance(pool._network_backend, fetch._CountingBackend) for pool in found)
+    assert all(isinstance(pool._network_backend, http_client._CountingBackend) for pool in found)
 
 
 @pytest.mark.parametrize(
@@ -486,7 +487,7 @@ def test_describe_finds_the_reason_under_the_error() -> None:
     error = httpx2.ConnectError("all attempts failed")
     error.__cause__ = ExceptionGroup("all", [OSError(errno.EMFILE, "Too many open files")])
     expected = "example.com:8080: cannot connect: too many open files"
-    assert fetch.describe(error, "http://example.com:8080/feed") == expected
+    assert reasons.describe(error, "http://example.com:8080/feed") == expected
 
 
 @pytest.mark.parametrize("where", ["feed URL", "redirect"])
@@ -668,7 +669,7 @@ async def test_tls_without_the_certificate_authority_is_certificate_not_trusted(
     """With only the system's CAs, a self-signed certificate: a FetchError, nothing sent."""
     url = tls.script("/feed", ok(b"secret"))
     with trio.fail_after(DEADLINE):
-        async with fetch.open_client(4) as http:
+        async with http_client.open_client() as http:
             error = await fails(http, url)
     expected = f"127.0.0.1:{tls.hostile.port}: cannot connect: certificate not trusted ("
     assert str(error).startswith(expected)
@@ -682,7 +683,7 @@ async def test_tls_with_ssl_cert_file_succeeds_and_reuses_the_connection(
     monkeypatch.setenv("SSL_CERT_FILE", str(certificate[0]))
     feed, chunked = tls.script("/feed", ok(FEED)), tls.script("/chunked", CHUNKED)
     with trio.fail_after(DEADLINE):
-        async with fetch.open_client(4) as http:
+        async with http_client.open_client() as http:
             assert (await get(http, feed)).body == FEED
             assert (await get(http, chunked)).body == b"hello, world"
             assert (await get(http, feed)).body == FEED
@@ -702,13 +703,13 @@ async def test_an_environment_proxy_gets_requests_in_absolute_form_except_for_no
     direct = server.serve("/feed.rss", b"direct", etag=False)
     hostile.respond("http://status.example/feed.rss", b"via the proxy")
     with trio.fail_after(DEADLINE):
-        async with fetch.open_client(4) as http:
+        async with http_client.open_client() as http:
             assert (await get(http, "http://status.example/feed.rss")).body == b"via the proxy"
             assert (await get(http, direct)).body == b"direct"
     [request] = hostile.requests
     assert request.raw.startswith(b"GET http://status.example/feed.rss HTTP/1.1\r\n")
     assert request.headers["host"] == "status.example"
-    assert request.headers["user-agent"] == fetch.USER_AGENT
+    assert request.headers["user-agent"] == http_client.USER_AGENT
     assert [seen.path for seen in server.requests] == ["/feed.rss"]
 
 

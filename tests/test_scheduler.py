@@ -12,6 +12,7 @@ import httpx2
 import trio
 import trio.testing
 
+from statusstream.client import Clients
 from statusstream.feeds import FeedSpec
 from statusstream.log import Log
 from statusstream.output import Output
@@ -74,9 +75,9 @@ async def run_for(
         Output(devnull),
         Log(level=100),
     )
-    client = httpx2.AsyncClient(transport=httpx2.MockTransport(recorder))
+    clients = Clients(lambda: httpx2.AsyncClient(transport=httpx2.MockTransport(recorder)))
     async with trio.open_nursery() as nursery:
-        nursery.start_soon(runner.run, tuple(specs), client)
+        nursery.start_soon(runner.run, tuple(specs), clients)
         await trio.sleep(hours * 3600)
         nursery.cancel_scope.cancel()
     os.close(devnull)

@@ -1,6 +1,6 @@
 """Status-page formats: pure functions from a parsed `Document` to incident updates.
 
-`all_providers()` is the one table of them, in detection order: each recognises its format from
+`PROVIDERS` is the one table of them, in detection order: each recognises its format from
 the feed itself (generator, link and id patterns, markup). `generic` is the fallback and
 matches anything, so it comes last. A provider named for a feed is a hint, used when the feed
 looks like its format (`detect(document, hint)`).
@@ -8,32 +8,23 @@ looks like its format (`detect(document, hint)`).
 
 from __future__ import annotations
 
-import functools
-import importlib
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from statusstream.errors import UsageError
-
-if TYPE_CHECKING:
-    from collections.abc import Callable
-
-    from statusstream.model import Document, Update
-
-# Detection order. The modules are imported on first use: a run whose feeds all answer 304
-# never needs them, and checking a definition needs only the names.
-NAMES: tuple[str, ...] = (
-    "statuspage",
-    "incidentio",
-    "aws",
-    "gcp",
-    "azure",
-    "slack",
-    "statusio",
-    "betterstack",
-    "instatus",
-    "cachet",
-    "generic",
+from statusstream.model import Document, Update
+from statusstream.providers import (
+    aws,
+    azure,
+    betterstack,
+    cachet,
+    gcp,
+    generic,
+    incidentio,
+    instatus,
+    slack,
+    statusio,
+    statuspage,
 )
 
 
@@ -44,19 +35,26 @@ class Provider:
     extract: Callable[[Document], list[Update]]
 
 
-@functools.cache
-def all_providers() -> tuple[Provider, ...]:
-    """The table of providers, in detection order."""
-    table = []
-    for name in NAMES:
-        module = importlib.import_module(f"{__name__}.{name}")
-        table.append(Provider(name, module.detect, module.extract))
-    return tuple(table)
+# Detection order: the more specific formats first, `generic` (which takes anything) last.
+PROVIDERS = (
+    Provider("statuspage", statuspage.detect, statuspage.extract),
+    Provider("incidentio", incidentio.detect, incidentio.extract),
+    Provider("aws", aws.detect, aws.extract),
+    Provider("gcp", gcp.detect, gcp.extract),
+    Provider("azure", azure.detect, azure.extract),
+    Provider("slack", slack.detect, slack.extract),
+    Provider("statusio", statusio.detect, statusio.extract),
+    Provider("betterstack", betterstack.detect, betterstack.extract),
+    Provider("instatus", instatus.detect, instatus.extract),
+    Provider("cachet", cachet.detect, cachet.extract),
+    Provider("generic", generic.detect, generic.extract),
+)
+NAMES = tuple(provider.name for provider in PROVIDERS)
 
 
 def by_name(name: str) -> Provider:
     """The provider of that name; `UsageError` for a name not in the table."""
-    for provider in all_providers():
+    for provider in PROVIDERS:
         if provider.name == name:
             return provider
     message = f"unknown provider {name!r} (known: {', '.join(NAMES)})"
@@ -74,4 +72,4 @@ def detect(document: Document, hint: str | None = None) -> Provider:
         named = by_name(hint)
         if named.detect(document):
             return named
-    return next(provider for provider in all_providers() if provider.detect(document))
+    return next(provider for provider in PROVIDERS if provider.detect(document))

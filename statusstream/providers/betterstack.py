@@ -17,7 +17,6 @@ import re
 
 from statusstream.model import Document, Item, Update
 from statusstream.providers.common import (
-    MAINTENANCE_STATUSES,
     affected_names,
     chronological,
     plain,
@@ -25,6 +24,7 @@ from statusstream.providers.common import (
     title_id,
     without_fragment,
 )
+from statusstream.statuses import MAINTENANCE_STATUSES
 from statusstream.text import clean
 
 _UPDATE_GUID = re.compile(r"#update-\d+$")

@@ -9,6 +9,7 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta, timezone
 
 from statusstream.model import Item, Update
+from statusstream.statuses import KNOWN_STATUSES
 from statusstream.text import clean, html_to_text
 
 _LEADING_STATUS = re.compile(
@@ -20,22 +21,6 @@ _AFFECTED = re.compile(
     r"Affected (?:components|services|products)\s*:\s*(?P<names>[^\n]+)", re.IGNORECASE
 )
 
-# Status words that may lead a title or text ("Resolved: ...", "[Resolved] ...").
-KNOWN_STATUSES = frozenset(
-    {
-        "investigating",
-        "identified",
-        "monitoring",
-        "update",
-        "resolved",
-        "postmortem",
-        "scheduled",
-        "in_progress",
-        "verifying",
-        "completed",
-    }
-)
-MAINTENANCE_STATUSES = frozenset({"scheduled", "in_progress", "verifying", "completed"})
 
 # Prose that says the state plainly; the first that matches wins, so `resolved` goes first.
 _SNIFFED = (
@@ -157,12 +142,8 @@ _WHEN = re.compile(
 _OFFSET_LABELS = frozenset({"GMT", "UTC", "UT"})
 _HALF_YEAR = timedelta(days=182)
 _OFFSET = re.compile(r"([+-])(\d{2}):?(\d{2})\s*$")
-_MONTHS = {
-    name: number
-    for number, name in enumerate(
-        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1
-    )
-}
+MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_MONTHS = {name.lower(): number for number, name in enumerate(MONTH_NAMES, 1)}
 # The abbreviations status pages print; an unknown one falls back to the item date's offset.
 _ZONES = {
     "UTC": 0, "GMT": 0, "Z": 0, "WET": 0, "BST": 1, "CET": 1, "CEST": 2, "EET": 2, "EEST": 3,

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from statusstream.model import Document, Item, Update
 from statusstream.providers.common import (
-    MAINTENANCE_STATUSES,
     plain,
     split_leading_status,
     title_id,
 )
+from statusstream.statuses import MAINTENANCE_STATUSES
 from statusstream.text import clean
 
 

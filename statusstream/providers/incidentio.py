@@ -17,12 +17,12 @@ import re
 
 from statusstream.model import Document, Item, Update
 from statusstream.providers.common import (
-    MAINTENANCE_STATUSES,
     incident_id,
     normalise_status,
     plain,
     unique,
 )
+from statusstream.statuses import MAINTENANCE_STATUSES
 from statusstream.text import clean, html_to_text
 
 _STATUS = re.compile(r"<b>\s*Status:\s*(?P<status>[^<]{1,40}?)\s*</b>", re.IGNORECASE)

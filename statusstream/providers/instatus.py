@@ -29,8 +29,7 @@ import re
 
 from statusstream.model import Document, Item, Update
 from statusstream.providers.common import (
-    KNOWN_STATUSES,
-    MAINTENANCE_STATUSES,
+    MONTH_NAMES,
     affected_names,
     chronological,
     incident_id,
@@ -43,6 +42,7 @@ from statusstream.providers.common import (
     unique,
     zone_of,
 )
+from statusstream.statuses import KNOWN_STATUSES, MAINTENANCE_STATUSES
 from statusstream.text import clean, html_to_text
 
 _PAGES = re.compile(
@@ -51,7 +51,7 @@ _PAGES = re.compile(
 _HOSTS = re.compile(r"^https?://[^/]*\.instatus\.com(?:/|$)", re.IGNORECASE)
 # `Sep 25, 15:15:00 GMT+0 - Investigating - ` (plain) or `... GMT+0 Investigating - ` (HTML).
 _STAMP = re.compile(
-    r"(?P<when>\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2},\s*"
+    rf"(?P<when>\b(?:{'|'.join(MONTH_NAMES)})[a-z]*\.?\s+\d{{1,2}},\s*"
     r"(?:\d{4},?\s*)?\d{1,2}:\d{2}(?::\d{2})?\s*(?:GMT|UTC)(?:[+-]\d{1,2}(?::?\d{2})?)?)"
     r"\s*(?:-\s*)?(?P<label>[A-Za-z][A-Za-z ]{0,30}?)\s+-(?:\s+|$)"
 )

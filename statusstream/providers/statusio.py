@@ -16,7 +16,6 @@ import re
 
 from statusstream.model import Document, Item, Update
 from statusstream.providers.common import (
-    MAINTENANCE_STATUSES,
     chronological,
     has_summer_labels,
     incident_id,
@@ -25,6 +24,7 @@ from statusstream.providers.common import (
     plain,
     zone_of,
 )
+from statusstream.statuses import MAINTENANCE_STATUSES
 from statusstream.text import clean, html_to_text
 
 _HEADER = re.compile(

@@ -17,7 +17,6 @@ import re
 
 from statusstream.model import Document, Item, Update
 from statusstream.providers.common import (
-    MAINTENANCE_STATUSES,
     has_summer_labels,
     incident_id,
     is_instatus_body,
@@ -25,6 +24,7 @@ from statusstream.providers.common import (
     parse_when,
     zone_of,
 )
+from statusstream.statuses import MAINTENANCE_STATUSES
 from statusstream.text import clean, html_to_text
 
 # `when` never spans another `<small>`: small print in a message is not the start of a header.

@@ -213,3 +213,19 @@ def test_no_feeds_at_a_terminal_mentions_urls_and_names(cli: Cli) -> None:
         os.close(secondary)
     assert completed.returncode == 2
     assert "give a file, a URL or a catalog name" in completed.stderr
+
+
+def test_no_feeds_with_stdin_closed_is_a_usage_error(cli: Cli) -> None:
+    """Started with fd 0 closed (`<&-`) and no FEEDS: a one-line error, no traceback."""
+    completed = subprocess.run(
+        [str(COMMAND), "--check"],
+        stdin=None,
+        capture_output=True,
+        text=True,
+        env=cli.env,
+        preexec_fn=lambda: os.close(0),
+        timeout=60,
+    )
+    assert completed.returncode == 2
+    assert "Traceback" not in completed.stderr
+    assert "stdin is closed" in completed.stderr
