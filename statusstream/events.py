@@ -7,12 +7,10 @@ import json
 from dataclasses import dataclass, fields
 from typing import Any
 
+from statusstream.statuses import ALL_STATUSES
+
 SCHEMA_ID = "statusstream/1"
 
-STATUSES_DOC = (
-    "investigating, identified, monitoring, update, resolved, postmortem, scheduled, "
-    "in_progress, verifying, completed, ..."
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +91,11 @@ def json_schema() -> dict[str, Any]:
         "link": {**nullable, "description": "incident page"},
         "kind": {"enum": ["incident", "maintenance", None]},
         "change": {"enum": ["new", "update", "feed_failing", "feed_recovered"]},
-        "status": {**nullable, "description": f"normalised, lower case: {STATUSES_DOC}"},
+        "status": {
+            **nullable,
+            "description": "normalised, lower case; these, or a feed's own label as written",
+            "examples": list(ALL_STATUSES),
+        },
         "message": {**string, "description": "the update's text, plain"},
         "components": {"type": "array", "items": string, "description": "affected components"},
         "time": {**time, "description": "time of this update, RFC 3339 UTC"},
