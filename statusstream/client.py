@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import http.cookiejar
+import os
 import ssl
 from collections.abc import Callable, Iterator
 from types import TracebackType
@@ -22,7 +23,7 @@ import httpcore2
 import httpx2
 
 from statusstream import __version__
-from statusstream.errors import FetchError
+from statusstream.errors import FetchError, UsageError
 
 USER_AGENT = f"statusstream/{__version__}"
 HEADERS = {
@@ -48,16 +49,13 @@ class Clients:
     def for_host(self, host: str) -> httpx2.AsyncClient:
         client = self._by_host.get(host)
         if client is None:
-            if self._factory is not None:
-                client = self._factory()
-            else:
-                if self._tls is None:
-                    self._tls = httpx2.create_ssl_context(trust_env=True)
-                client = open_client(self._tls)
+            client = self._factory() if self._factory is not None else open_client(self._tls)
             self._by_host[host] = client
         return client
 
     async def __aenter__(self) -> Clients:
+        if self._factory is None:
+            self._tls = tls_context()
         return self
 
     async def __aexit__(
@@ -68,6 +66,18 @@ class Clients:
     ) -> None:
         for client in self._by_host.values():
             await client.aclose()
+
+
+def tls_context() -> ssl.SSLContext:
+    """The TLS settings of every client: the system's CAs, or `SSL_CERT_FILE` / `SSL_CERT_DIR`."""
+    try:
+        return httpx2.create_ssl_context(trust_env=True)
+    except (OSError, ssl.SSLError) as exc:
+        names = ("SSL_CERT_FILE", "SSL_CERT_DIR")
+        named = ", ".join(f"{name}={os.environ[name]}" for name in names if name in os.environ)
+        reason = getattr(exc, "strerror", None) or getattr(exc, "reason", None) or exc
+        message = f"cannot load the certificate authorities ({named or 'system'}): {reason}"
+        raise UsageError(message) from exc
 
 
 def open_client(tls: ssl.SSLContext | None = None) -> httpx2.AsyncClient:

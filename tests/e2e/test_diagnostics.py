@@ -138,3 +138,19 @@ def test_the_progress_line_is_wiped_before_json_lines_at_a_terminal(
         before = shown[: match.start()]
         assert before == "" or before.endswith(("\n", "\r\x1b[K")), repr(before[-40:])
     assert "feeds{" not in shown
+
+
+def test_an_unreadable_ca_bundle_is_a_one_line_error_before_any_request(
+    server: FeedServer, cli: Cli
+) -> None:
+    """SSL_CERT_FILE naming a missing or broken file: exit 2 naming it, nothing polled."""
+    url = server.serve("/a.rss", statuspage_rss([API]))
+    bundle = cli.directory / "broken.pem"
+    bundle.write_text("not a certificate\n")
+    for path in (str(bundle), str(cli.directory / "missing.pem")):
+        cli.env["SSL_CERT_FILE"] = path
+        result = cli.run("--once", url)
+        assert result.code == 2, result.stderr
+        assert "Traceback" not in result.stderr
+        assert f"cannot load the certificate authorities (SSL_CERT_FILE={path}" in result.stderr
+    assert server.requests == []
