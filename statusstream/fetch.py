@@ -29,13 +29,13 @@ import httpx2
 
 from statusstream.client import close_idle, counting_reads
 from statusstream.errors import FetchError
+from statusstream.pacing import RETRY_AFTER_CAP
 from statusstream.reasons import describe
 from statusstream.settings import DEFAULT_MAX_BODY
 from statusstream.text import clean
 
 MAX_REDIRECTS = 5
 MAX_VALIDATOR = 256
-RETRY_AFTER_CAP = 86400.0  # a server's wish to be left alone, honoured for at most a day
 _PRINTABLE = re.compile(r"[\x20-\x7e]*")
 _DIGITS = re.compile(r"[0-9]+")  # `str.isdigit` also takes "²", which `int` refuses
 _MAX_AGE = re.compile(r"(?:^|[,\s])max-age\s*=\s*\"?([0-9]{1,10})(?![0-9])", re.IGNORECASE)
