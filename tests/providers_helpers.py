@@ -1,4 +1,4 @@
-"""Shared by the provider tests: the real feeds, the events a feed yields, small feeds to write."""
+"""Shared by the provider tests: the events a feed yields, golden files, small feeds to write."""
 
 from __future__ import annotations
 
@@ -8,37 +8,16 @@ from datetime import UTC, datetime
 from html import escape
 from pathlib import Path
 
-import pytest
-
 from statusstream.events import Event
 from statusstream.feedstate import FeedState
 from statusstream.parsing import Parsed, parse_feed
 from statusstream.tracker import Source, plan
+from tests.real_feeds import real_feed
 
-# Third-party feeds, kept outside the project (see PROVENANCE.md there); never copied in.
-REAL = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "real"
 GOLDEN = Path(__file__).resolve().parent / "golden"
 OBSERVED = datetime(2030, 1, 1, tzinfo=UTC)
 ALL = datetime.min.replace(tzinfo=UTC)
 FEED_URL = "https://feeds.example.test/feed"
-
-
-def real_feed(name: str) -> bytes:
-    """The bytes of one real feed; the test is skipped where the shared folder is absent."""
-    if not REAL.is_dir():
-        pytest.skip(f"real feeds not present at {REAL} (the shared fixtures folder)")
-    return (REAL / name).read_bytes()
-
-
-def real_names(prefix: str = "") -> list[str]:
-    """The real feed files (for parametrising); empty where the folder is absent."""
-    if not REAL.is_dir():
-        return []
-    return sorted(
-        path.name
-        for path in REAL.iterdir()
-        if path.suffix in {".rss", ".atom"} and path.name.startswith(prefix)
-    )
 
 
 def events(body: bytes, provider: str | None = None) -> list[Event]:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from statusstream import providers
+from statusstream import feeds, providers
 from statusstream.errors import DefinitionError, UsageError
 from statusstream.feeds import Definitions, FeedSpec, load, parse_line
+from statusstream.text import has_control
 from tests.definitions_helpers import one, problem, specs
 
 SECRET = "s3cr3t-T0KEN"
@@ -397,3 +400,74 @@ def test_header_values_never_leak(before: list[str], header: str, after: list[st
         return
     assert SECRET not in repr(definitions)
     assert all(SECRET not in (spec.name or "") for spec in definitions.feeds)
+
+
+_SCHEMES = st.sampled_from(["http", "https", "HTTP", "file", "ftp", "javascript", "data", "x-y"])
+_HOSTS = st.sampled_from(
+    ["status.example.test", "127.0.0.1", "[::1]", "[::1", "", "ex ample", "例え.jp", "a:b@c"]
+)
+_PORTS = st.sampled_from(["", ":80", ":0", ":99999", ":x", ":"])
+_TEXT = st.text(
+    alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)) | st.sampled_from("\"'#$\\ "),
+    max_size=30,
+)
+
+
+@st.composite
+def _urls(draw: st.DrawFn) -> str:
+    userinfo = draw(st.sampled_from(["", "user@", "user:pa%40ss@", ":@", "a:b:c@"]))
+    return (
+        f"{draw(_SCHEMES)}://{userinfo}{draw(_HOSTS)}{draw(_PORTS)}/{draw(_TEXT)}"
+        if draw(st.booleans())
+        else f"{draw(_SCHEMES)}:{draw(_TEXT)}"
+    )
+
+
+_OPTIONS = st.one_of(
+    st.builds(lambda v: f"interval={v}", _TEXT | st.sampled_from(["5m", "1e400", "0", "9" * 400])),
+    st.builds(lambda v: f"timeout={v}", _TEXT),
+    st.builds(lambda v: f"provider={v}", _TEXT | st.sampled_from(["statuspage", "generic"])),
+    st.builds(lambda v: f'header="{v}"', _TEXT | st.sampled_from(["X-A: $HOME", "X-B: ${NOPE}"])),
+    st.builds(lambda v: f"header={v}", _TEXT),
+    _TEXT,
+)
+_LINES = st.one_of(
+    st.builds(
+        lambda name, url, options: " ".join([name, url, *options]),
+        _TEXT,
+        _urls(),
+        st.lists(_OPTIONS, max_size=3),
+    ),
+    _TEXT,
+    st.sampled_from(["# comment", "", "   ", "stripe", "'unclosed", 'a "b c']),
+)
+_OPML = st.builds(
+    lambda declaration, outlines, tail: (
+        f"{declaration}<opml><body>"
+        + "".join(f'<outline text="{t}" xmlUrl="{u}"/>' for t, u in outlines)
+        + tail
+    ),
+    st.sampled_from(["", '<?xml version="1.0" encoding="UTF-16"?>', "<?xml version='1.0'?>"]),
+    st.lists(st.tuples(_TEXT, _urls()), max_size=4),
+    st.sampled_from(["</body></opml>", "", "<outline", "&lol;</body></opml>"]),
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_LINES, max_size=6).map("\n".join) | _OPML | st.text(max_size=200))
+def test_any_definitions_text_gives_feeds_or_a_definition_error(text: str) -> None:
+    """Whatever the text, `feeds.load` returns clean http(s) feeds or raises DefinitionError."""
+    try:
+        loaded = feeds.load([("feeds.txt", text)])
+    except DefinitionError as exc:
+        assert all(line.startswith("feeds.txt:") for line in str(exc).splitlines())
+        assert not has_control(str(exc))
+        return
+    for spec in loaded.feeds:
+        parts = urlsplit(spec.url)
+        assert parts.scheme.lower() in ("http", "https")
+        assert parts.hostname
+        assert "@" not in parts.netloc
+        assert not has_control(spec.url)
+        for _, value in spec.headers:
+            assert all(char == "\t" or (char.isascii() and char.isprintable()) for char in value)

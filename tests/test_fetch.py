@@ -1,18 +1,17 @@
-"""`statusstream.fetch` against servers scripted byte by byte, and one run of the command.
+"""`statusstream.fetch`: one conditional GET, against servers scripted byte by byte.
 
-Most tests call `fetch.fetch` with a client from `client.open_client` against `HostileServer`
-routes that answer from a script and note which TCP connection each request came on, so
-connection reuse is seen from the server's side; TLS is the same server behind a certificate
-made with the `openssl` command. Every async test runs under `trio.fail_after(DEADLINE)`.
+Most tests call `fetch.fetch` with a client from `client.open_client` against `Server`
+routes (tests/servers.py) that answer from a script and note which TCP connection each
+request came on, so connection reuse is seen from the server's side; TLS is the same server
+behind a certificate made with the `openssl` command. The rest fake the network with
+`httpx2.MockTransport`. Every async test runs under `trio.fail_after(DEADLINE)`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import email.utils
-import errno
 import gzip
-import json
 import shutil
 import ssl
 import subprocess
@@ -23,24 +22,23 @@ from pathlib import Path
 from typing import Any
 
 import brotli
-import httpcore2
 import httpx2
 import pytest
 import trio
 from httpcore2._backends.trio import TrioStream
 
 from statusstream import client as http_client
-from statusstream import fetch, reasons
+from statusstream import fetch
 from statusstream.errors import FetchError
-from tests.conftest import Cli, FeedServer
+from tests.conftest import FeedServer
 from tests.feedgen import incident, statuspage_rss
 from tests.hostile import (
     Connection,
     HostileServer,
     Request,
-    hostile_server,  # noqa: F401 - the `hostile` fixture
+    hostile_server,  # noqa: F401 - the `hostile` fixture  # noqa: F401 - the `hostile` fixture  # noqa: F401 - the `hostile` fixture
+    no_terminal_controls,
     refused_url,
-    run,
 )
 
 DEADLINE = 10.0  # seconds; no test here needs more than a fraction of it
@@ -49,7 +47,7 @@ PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
 FEED = statuspage_rss(
     [incident("tls1", "Reached", ("Investigating", "2025-11-03 14:32", "Over the wire."))]
 )
-
+SECRET = "s3cr3t-T0KEN-value"
 Answer = Callable[[Connection], Awaitable[None]]
 Client = httpx2.AsyncClient
 
@@ -255,7 +253,7 @@ async def test_bytes_after_a_response_never_answer_the_next_request(
         assert (await get(client, second)).body == b"genuine"
 
 
-# -- keep-alive and the one resend ------------------------------------------------------
+# -- keep-alive and the one resend -----------------------------------------------------
 
 
 async def test_sequential_fetches_to_one_origin_share_one_connection(
@@ -362,7 +360,7 @@ async def test_a_fetch_cut_off_by_the_callers_deadline_leaves_the_client_usable(
     assert served.connections() == [0, 0, 1]
 
 
-# -- the caps ----------------------------------------------------------------------------
+# -- the caps --------------------------------------------------------------------------
 
 
 @pytest.fixture
@@ -416,20 +414,6 @@ async def test_a_flood_of_chunk_extensions_is_cut_off(
     assert served.hostile.sent["flood"] < 16 * 1024 * 1024  # what the socket buffers hold
 
 
-@pytest.mark.parametrize("proxy", [None, "http://127.0.0.1:9"], ids=["direct", "HTTP_PROXY"])
-def test_every_pool_of_the_client_counts_its_socket_reads(
-    monkeypatch: pytest.MonkeyPatch, proxy: str | None
-) -> None:
-    """`pools` finds the client's pools (so a change in httpx2 fails here), each counting reads."""
-    clear_proxies(monkeypatch)
-    if proxy is not None:
-        monkeypatch.setenv("HTTP_PROXY", proxy)
-    found = http_client.pools(http_client.open_client())
-    assert len(found) == (2 if proxy else 1)
-    assert all(isinstance(pool, httpcore2.AsyncConnectionPool) for pool in found)
-    assert all(isinstance(pool._network_backend, http_client._CountingBackend) for pool in found)
-
-
 @pytest.mark.parametrize(
     ("value", "expected"), [("120", 120.0), ("\xb9", None), ("9" * 400, 86400.0)]
 )
@@ -466,7 +450,7 @@ def test_parse_retry_after(value: str | None, expected: float | None) -> None:
     assert fetch.parse_retry_after(value, now=NOW) == expected
 
 
-# -- errors ------------------------------------------------------------------------------
+# -- errors ----------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("unreachable", ["refused", "unknown"])
@@ -482,14 +466,6 @@ async def test_a_failed_connection_names_the_host_and_the_reason(
     assert str(error).startswith(f"{where}: cannot connect: {reason}")
 
 
-def test_describe_finds_the_reason_under_the_error() -> None:
-    """`describe` reads the causes of httpx2's error, through exception groups: EMFILE."""
-    error = httpx2.ConnectError("all attempts failed")
-    error.__cause__ = ExceptionGroup("all", [OSError(errno.EMFILE, "Too many open files")])
-    expected = "example.com:8080: cannot connect: too many open files"
-    assert reasons.describe(error, "http://example.com:8080/feed") == expected
-
-
 @pytest.mark.parametrize("where", ["feed URL", "redirect"])
 async def test_a_64_character_label_is_a_fetch_error(
     hostile: HostileServer, client: Client, where: str
@@ -502,7 +478,22 @@ async def test_a_64_character_label_is_a_fetch_error(
     assert str(error).startswith("invalid URL: ")
 
 
-# -- redirects, cookies, validators, encodings -------------------------------------------
+async def test_a_reason_phrase_reaches_no_message_raw() -> None:
+    """The failure message (an event title with --health, shown as is on a terminal) is clean."""
+
+    def handler(request: httpx2.Request) -> httpx2.Response:
+        return httpx2.Response(500, extensions={"reason_phrase": b"Boom \x1b]0;owned\x07\x9b2J"})
+
+    async with httpx2.AsyncClient(transport=httpx2.MockTransport(handler)) as client:
+        with pytest.raises(FetchError) as caught, trio.fail_after(DEADLINE):
+            await fetch.fetch(
+                client, "https://a.test/feed", headers={}, etag=None, last_modified=None
+            )
+    assert str(caught.value).startswith("HTTP 500 Boom")
+    assert no_terminal_controls(str(caught.value).encode()) == []
+
+
+# -- redirects, cookies, validators, encodings -----------------------------------------
 
 
 async def test_feed_headers_follow_redirects_only_to_their_origin() -> None:
@@ -532,6 +523,65 @@ async def test_feed_headers_follow_redirects_only_to_their_origin() -> None:
             for start in (f"{home}/a", "https://secure.example/a"):
                 assert (await get(http, start, headers={"Authorization": token})).body == b"home"
     assert seen == {url: sent for url, (_, sent) in chain.items()}
+
+
+async def test_header_secrets_follow_only_their_origin_or_an_upgrade() -> None:
+    """Redirects carry the feed's headers only to its own origin or to https on the same host."""
+    redirects = {
+        "http://a.test/feed": "https://a.test/feed",
+        "https://b.test/feed": "http://b.test/feed",
+        "https://c.test/feed": "https://c.test:8443/feed",
+        "http://d.test/feed": "https://e.test/feed",
+        "https://f.test/feed": "https://f.test/other",
+    }
+    seen: dict[str, str | None] = {}
+
+    def handler(request: httpx2.Request) -> httpx2.Response:
+        seen[str(request.url)] = request.headers.get("x-token")
+        if location := redirects.get(str(request.url)):
+            return httpx2.Response(301, headers={"Location": location})
+        return httpx2.Response(200, content=FEED)
+
+    async with httpx2.AsyncClient(transport=httpx2.MockTransport(handler)) as client:
+        with trio.fail_after(10):
+            for url in redirects:
+                await fetch.fetch(
+                    client, url, headers={"X-Token": SECRET}, etag=None, last_modified=None
+                )
+    assert seen == {
+        "http://a.test/feed": SECRET,
+        "https://a.test/feed": SECRET,
+        "https://b.test/feed": SECRET,
+        "http://b.test/feed": None,
+        "https://c.test/feed": SECRET,
+        "https://c.test:8443/feed": None,
+        "http://d.test/feed": SECRET,
+        "https://e.test/feed": None,
+        "https://f.test/feed": SECRET,
+        "https://f.test/other": SECRET,
+    }
+
+
+async def test_a_feed_header_replaces_a_default_whatever_its_case() -> None:
+    """`header="user-agent: ..."` sends that User-Agent alone, not beside statusstream's own."""
+    seen: list[list[tuple[bytes, bytes]]] = []
+
+    def handler(request: httpx2.Request) -> httpx2.Response:
+        seen.append(request.headers.raw)
+        return httpx2.Response(200, content=FEED)
+
+    async with httpx2.AsyncClient(transport=httpx2.MockTransport(handler)) as client:
+        own = {"user-agent": "MyBot/1.0", "accept-encoding": "identity"}
+        with trio.fail_after(DEADLINE):
+            await fetch.fetch(
+                client, "https://a.test/feed", headers=own, etag='"v1"', last_modified=None
+            )
+    [raw] = seen
+    names = [name.lower() for name, _ in raw]
+    assert names.count(b"user-agent") == names.count(b"accept-encoding") == 1
+    assert (b"user-agent", b"MyBot/1.0") in raw
+    assert (b"accept-encoding", b"identity") in raw
+    assert (b"If-None-Match", b'"v1"') in raw
 
 
 @pytest.mark.parametrize("hops", [5, 6])
@@ -711,21 +761,3 @@ async def test_an_environment_proxy_gets_requests_in_absolute_form_except_for_no
     assert request.headers["host"] == "status.example"
     assert request.headers["user-agent"] == http_client.USER_AGENT
     assert [seen.path for seen in server.requests] == ["/feed.rss"]
-
-
-def test_the_command_uses_the_environment_proxy_except_for_no_proxy(
-    hostile: HostileServer, server: FeedServer, cli: Cli
-) -> None:
-    """End to end: HTTP_PROXY carries one feed, and NO_PROXY sends the other direct."""
-    clear_proxies(cli.env)
-    cli.env.update(HTTP_PROXY=hostile.url(""), NO_PROXY="127.0.0.1")
-    hostile.respond("http://status.example/feed.rss", FEED)
-    other = [incident("dir1", "Direct", ("Investigating", "2025-11-03 14:40", "No proxy."))]
-    direct = server.serve("/direct.rss", statuspage_rss(other))
-    feeds = cli.feeds("Proxied http://status.example/feed.rss", f"Direct {direct}")
-    result = run(cli, "--once", "--since", "all", feeds, measure=False)
-    assert result.code == 0, result.err
-    titles = sorted(json.loads(line)["title"] for line in result.out.splitlines())
-    assert titles == ["Direct", "Reached"]
-    assert [request.path for request in hostile.requests] == ["http://status.example/feed.rss"]
-    assert len(server.hits("/direct.rss")) == 1

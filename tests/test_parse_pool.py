@@ -1,7 +1,7 @@
 """Where bodies are parsed: the event loop for a few small ones, else worker processes.
 
 The pool is forced to use workers here, whatever the machine's cores, so this path runs in
-every CI; end to end, `test_hardening_load` polls 2,000 feeds through it on a multi-core box.
+every CI; end to end, `e2e/test_load.py` polls 2,000 feeds through it on a multi-core box.
 """
 
 from __future__ import annotations

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from statusstream.parsing import parse_feed
-from tests.providers_helpers import assert_golden, cdata, events, real_names, rss
+from tests.providers_helpers import assert_golden, cdata, events, rss
+from tests.real_feeds import real_names
 
 BASE = "http://status.aws.amazon.com/"
 CHANNEL = f"<link>{BASE}</link><generator>AWS Service Health Dashboard RSS Generator</generator>"

@@ -7,7 +7,8 @@ import html
 import pytest
 
 from statusstream.parsing import parse_feed
-from tests.providers_helpers import assert_golden, atom, events, real_names
+from tests.providers_helpers import assert_golden, atom, events
+from tests.real_feeds import real_names
 
 PAGE = "https://status.cloud.google.com/incidents/B1hD4KAtcxiyAWkcANfV"
 

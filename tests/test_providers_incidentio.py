@@ -15,10 +15,10 @@ from tests.providers_helpers import (
     atom,
     cdata,
     events,
-    real_names,
     rss,
     without_observed,
 )
+from tests.real_feeds import real_names
 
 LINK = "https://status.example.test//incidents/01K80CBJD5Z64DF82KGT3K3QE0"
 

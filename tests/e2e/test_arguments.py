@@ -202,7 +202,7 @@ def test_the_catalog_piped_back_and_a_bare_name_give_one_source(cli: Cli) -> Non
 
 
 def test_no_feeds_at_a_terminal_mentions_urls_and_names(cli: Cli) -> None:
-    """No FEEDS with stdin a terminal: the hint says a URL or a catalog name works too."""
+    """No FEEDS with stdin a terminal: exit 2 with a hint that a URL or a catalog name works too."""
     primary, secondary = pty.openpty()
     try:
         completed = subprocess.run(
@@ -212,6 +212,7 @@ def test_no_feeds_at_a_terminal_mentions_urls_and_names(cli: Cli) -> None:
         os.close(primary)
         os.close(secondary)
     assert completed.returncode == 2
+    assert "no feed definitions" in completed.stderr
     assert "give a file, a URL or a catalog name" in completed.stderr
 
 

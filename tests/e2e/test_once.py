@@ -1,18 +1,14 @@
-"""End to end: the installed `statusstream` command against a real HTTP server on 127.0.0.1."""
+"""`--once` end to end: the baseline, conditional GETs, what is new, `--since`, failures, logs."""
 
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
 import time
-from pathlib import Path
 
 import jsonschema
 
 from statusstream.events import json_schema
-from tests.conftest import COMMAND, Cli, FeedServer
+from tests.conftest import Cli, FeedServer
 from tests.feedgen import incident, statuspage_rss
 
 API_DOWN = incident(
@@ -147,138 +143,6 @@ def test_partial_failure_exits_1_and_keeps_the_rest(server: FeedServer, cli: Cli
     assert "1 failed" in result.stderr
     assert "Traceback" not in result.stderr
     assert good in json.loads(cli.state.read_text())["feeds"]
-
-
-def test_head_closing_stdout_is_quiet_and_loses_nothing(server: FeedServer, cli: Cli) -> None:
-    """`| head -1` ends with exit 0 and no traceback; what was not written comes next time."""
-    many = [
-        incident(f"i{n}", f"Incident {n}", ("Resolved", f"2025-11-{n:02d} 10:00", "x" * 10000))
-        for n in range(1, 29)
-    ]
-    url = server.serve("/a.rss", statuspage_rss(many))
-    feeds = cli.feeds(url)
-    with subprocess.Popen(
-        f"'{COMMAND}' --once --since all '{feeds}' | head -1",
-        shell=True,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**cli.env, "SHELLOPTS": "pipefail"},
-    ) as pipeline:
-        stdout, stderr = pipeline.communicate(timeout=60)
-    assert pipeline.returncode == 0, stderr
-    assert len(stdout.splitlines()) == 1
-    assert "Traceback" not in stderr
-    rest = events(cli.run("--once", feeds).stdout)
-    assert 0 < len(rest) < 28
-    assert rest[-1]["title"] == "Incident 28"
-
-
-def test_second_process_on_the_same_state_exits_75(server: FeedServer, cli: Cli) -> None:
-    """A second statusstream on a state file in use exits 75 naming the file and the pid."""
-    url = server.serve("/a.rss", statuspage_rss([API_DOWN]))
-    feeds = cli.feeds(url)
-    with cli.popen("--interval", "1h", feeds) as first:
-        try:
-            _wait_for(lambda: cli.state.exists())
-            result = cli.run("--once", feeds)
-            assert result.code == 75
-            assert str(cli.state) in result.stderr
-            assert f"pid {first.pid}" in result.stderr
-        finally:
-            first.send_signal(signal.SIGTERM)
-            first.communicate(timeout=30)
-
-
-def test_corrupt_state_exits_2_and_is_left_untouched(server: FeedServer, cli: Cli) -> None:
-    """An unparsable state file: exit 2, a message naming it, the bytes unchanged."""
-    url = server.serve("/a.rss", statuspage_rss([API_DOWN]))
-    cli.state.write_bytes(b'{"version": 1, "feeds": {"x": [')
-    result = cli.run("--once", cli.feeds(url))
-    assert result.code == 2
-    assert str(cli.state) in result.stderr
-    assert cli.state.read_bytes() == b'{"version": 1, "feeds": {"x": ['
-    assert server.requests == []
-
-
-def test_bad_definition_exits_2_before_any_request(server: FeedServer, cli: Cli) -> None:
-    """A bad line: `file:line: problem` on stderr, exit 2, no request made."""
-    url = server.serve("/a.rss", statuspage_rss([API_DOWN]))
-    feeds = cli.feeds(url, "", "ftp://example.test/feed.rss")
-    result = cli.run("--once", feeds)
-    assert result.code == 2
-    assert f"{feeds}:3: unsupported scheme 'ftp'" in result.stderr
-    assert server.requests == []
-    assert cli.run("--check", feeds).code == 2
-    assert cli.run("--check", cli.feeds(url)).code == 0
-
-
-def test_no_definitions_at_a_terminal_is_a_usage_error(cli: Cli) -> None:
-    """No FEEDS and stdin a terminal: exit 2 with a hint."""
-    primary, secondary = os.openpty()
-    try:
-        completed = subprocess.run(
-            [str(COMMAND), "--once"], stdin=secondary, capture_output=True, text=True, env=cli.env
-        )
-    finally:
-        os.close(primary)
-        os.close(secondary)
-    assert completed.returncode == 2
-    assert "no feed definitions" in completed.stderr
-
-
-def test_sigterm_in_continuous_mode_saves_and_exits_0(server: FeedServer, cli: Cli) -> None:
-    """Continuous mode: events flow, SIGTERM stops promptly with exit 0 and the state saved."""
-    url = server.serve("/a.rss", statuspage_rss([API_DOWN]))
-    with cli.popen("--since", "all", "--interval", "1h", cli.feeds(url)) as process:
-        assert process.stdout is not None
-        first = json.loads(process.stdout.readline())
-        assert first["status"] == "investigating"
-        process.send_signal(signal.SIGTERM)
-        _, stderr = process.communicate(timeout=10)
-    assert process.returncode == 0, stderr
-    assert "Traceback" not in stderr
-    assert url in json.loads(cli.state.read_text())["feeds"]
-    assert cli.run("--once", cli.feeds(url)).stdout == ""  # everything written was recorded
-
-
-def test_continuous_mode_polls_each_feed_on_its_timer(server: FeedServer, cli: Cli) -> None:
-    """A feed with interval=1s is polled again and its new update emitted while running."""
-    url = server.serve("/a.rss", statuspage_rss([API_DOWN]))
-    with cli.popen(cli.feeds(f"{url} interval=1s")) as process:
-        assert process.stdout is not None
-        _wait_for(lambda: len(server.hits("/a.rss")) >= 1)
-        server.serve("/a.rss", statuspage_rss([API_RESOLVED]))
-        event = json.loads(process.stdout.readline())
-        process.send_signal(signal.SIGINT)
-        process.communicate(timeout=10)
-    assert event["status"] == "resolved"
-    assert process.returncode == 0
-
-
-def test_schema_option_prints_the_schema(cli: Cli) -> None:
-    """`--schema` prints a draft 2020-12 JSON Schema."""
-    result = cli.run("--schema")
-    schema = json.loads(result.stdout)
-    jsonschema.Draft202012Validator.check_schema(schema)
-    assert schema["required"][0] == "id"
-
-
-def test_python_dash_m_runs(cli: Cli) -> None:
-    """`python -m statusstream --version` works."""
-    python = Path(COMMAND).with_name("python")
-    completed = subprocess.run(
-        [str(python), "-m", "statusstream", "--version"], capture_output=True, text=True
-    )
-    assert completed.returncode == 0
-    assert "statusstream" in completed.stdout
-
-
-def _wait_for(condition: object, timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():  # type: ignore[operator]
-        assert time.monotonic() < deadline, "timed out waiting"
-        time.sleep(0.05)
 
 
 def test_json_log_format(server: FeedServer, cli: Cli) -> None:

@@ -1,4 +1,5 @@
-"""stdout that fails: a full disk (/dev/full), a reader that leaves, a closed descriptor.
+"""stdout that fails: a full disk (/dev/full), a reader that leaves (`| head -1`), a closed
+descriptor.
 
 Each stops the run cleanly (no traceback), and nothing that was not written counts as
 emitted: the next run writes it.
@@ -10,7 +11,10 @@ import json
 import os
 import subprocess
 
-from tests.conftest import COMMAND, Cli
+import jsonschema
+
+from statusstream.events import json_schema
+from tests.conftest import COMMAND, Cli, FeedServer
 from tests.feedgen import incident, statuspage_rss
 from tests.hostile import (
     HostileServer,
@@ -26,6 +30,16 @@ MANY = [
 
 def ids(stdout: bytes) -> list[str]:
     return [json.loads(line)["id"] for line in stdout.splitlines()]
+
+
+SCHEMA = jsonschema.Draft202012Validator(json_schema())
+
+
+def events(result_stdout: str) -> list[dict[str, object]]:
+    parsed = [json.loads(line) for line in result_stdout.splitlines()]
+    for event in parsed:
+        SCHEMA.validate(event)
+    return parsed
 
 
 def test_a_full_disk_on_stdout_stops_and_loses_nothing(hostile: HostileServer, cli: Cli) -> None:
@@ -92,3 +106,28 @@ def test_a_reader_gone_before_the_first_line(hostile: HostileServer, cli: Cli) -
     assert result.code == 0, result.err
     assert "Traceback" not in result.err
     assert len(ids(run(cli, "--once", cli.feeds(url)).stdout)) == len(MANY)
+
+
+def test_head_closing_stdout_is_quiet_and_loses_nothing(server: FeedServer, cli: Cli) -> None:
+    """`| head -1` ends with exit 0 and no traceback; what was not written comes next time."""
+    many = [
+        incident(f"i{n}", f"Incident {n}", ("Resolved", f"2025-11-{n:02d} 10:00", "x" * 10000))
+        for n in range(1, 29)
+    ]
+    url = server.serve("/a.rss", statuspage_rss(many))
+    feeds = cli.feeds(url)
+    with subprocess.Popen(
+        f"'{COMMAND}' --once --since all '{feeds}' | head -1",
+        shell=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**cli.env, "SHELLOPTS": "pipefail"},
+    ) as pipeline:
+        stdout, stderr = pipeline.communicate(timeout=60)
+    assert pipeline.returncode == 0, stderr
+    assert len(stdout.splitlines()) == 1
+    assert "Traceback" not in stderr
+    rest = events(cli.run("--once", feeds).stdout)
+    assert 0 < len(rest) < 28
+    assert rest[-1]["title"] == "Incident 28"

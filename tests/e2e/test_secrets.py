@@ -8,10 +8,6 @@ from __future__ import annotations
 
 import base64
 
-import httpx2
-import trio
-
-from statusstream.fetch import fetch
 from tests.conftest import Cli
 from tests.feedgen import incident, statuspage_rss
 from tests.hostile import (
@@ -109,57 +105,3 @@ def test_definition_errors_never_quote_a_header_value(cli: Cli) -> None:
     for number in range(1, 5):
         assert f"error: {feeds}:{number}: " in result.err
     assert SECRET not in result.err
-
-
-async def test_header_secrets_follow_only_their_origin_or_an_upgrade() -> None:
-    """Redirects carry the feed's headers only to its own origin or to https on the same host."""
-    redirects = {
-        "http://a.test/feed": "https://a.test/feed",
-        "https://b.test/feed": "http://b.test/feed",
-        "https://c.test/feed": "https://c.test:8443/feed",
-        "http://d.test/feed": "https://e.test/feed",
-        "https://f.test/feed": "https://f.test/other",
-    }
-    seen: dict[str, str | None] = {}
-
-    def handler(request: httpx2.Request) -> httpx2.Response:
-        seen[str(request.url)] = request.headers.get("x-token")
-        if location := redirects.get(str(request.url)):
-            return httpx2.Response(301, headers={"Location": location})
-        return httpx2.Response(200, content=FEED)
-
-    async with httpx2.AsyncClient(transport=httpx2.MockTransport(handler)) as client:
-        with trio.fail_after(10):
-            for url in redirects:
-                await fetch(client, url, headers={"X-Token": SECRET}, etag=None, last_modified=None)
-    assert seen == {
-        "http://a.test/feed": SECRET,
-        "https://a.test/feed": SECRET,
-        "https://b.test/feed": SECRET,
-        "http://b.test/feed": None,
-        "https://c.test/feed": SECRET,
-        "https://c.test:8443/feed": None,
-        "http://d.test/feed": SECRET,
-        "https://e.test/feed": None,
-        "https://f.test/feed": SECRET,
-        "https://f.test/other": SECRET,
-    }
-
-
-async def test_a_feed_header_replaces_a_default_whatever_its_case() -> None:
-    """`header="user-agent: ..."` sends that User-Agent alone, not beside statusstream's own."""
-    seen: list[list[tuple[bytes, bytes]]] = []
-
-    def handler(request: httpx2.Request) -> httpx2.Response:
-        seen.append(request.headers.raw)
-        return httpx2.Response(200, content=FEED)
-
-    async with httpx2.AsyncClient(transport=httpx2.MockTransport(handler)) as client:
-        own = {"user-agent": "MyBot/1.0", "accept-encoding": "identity"}
-        await fetch(client, "https://a.test/feed", headers=own, etag='"v1"', last_modified=None)
-    [raw] = seen
-    names = [name.lower() for name, _ in raw]
-    assert names.count(b"user-agent") == names.count(b"accept-encoding") == 1
-    assert (b"user-agent", b"MyBot/1.0") in raw
-    assert (b"accept-encoding", b"identity") in raw
-    assert (b"If-None-Match", b'"v1"') in raw

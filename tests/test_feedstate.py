@@ -1,40 +1,28 @@
-"""What a feed's state may hold: its transitions bound every value, and loading refuses the rest.
+"""What statusstream remembers of one feed (`FeedState`): its transitions bound every value.
 
-SPEC §4: scheduling data read from a server is validated and capped before it is stored, and
-a state file that holds values out of range is refused like a corrupt one.
+SPEC §4: scheduling data read from a server is validated and capped before it is stored; what
+has been emitted is remembered per incident, and forgotten only long after it left the feed.
 """
 
 from __future__ import annotations
 
-import json
 import math
 import time
-from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from statusstream.errors import StateError
-from statusstream.feedstate import FeedState
+from statusstream.feedstate import (
+    FORGET_AFTER_DAYS,
+    MAX_INCIDENTS_PER_FEED,
+    MAX_KEYS_PER_INCIDENT,
+    FeedState,
+)
 from statusstream.pacing import RETRY_AFTER_CAP
 from statusstream.state import State
-from statusstream.statefile import StateFile
-from statusstream.statevalues import CLOCK_MARGIN, MAX_FAILURES, MAX_TTL, digest
-
-NOW = 1764460800.0  # 2025-11-30T00:00:00Z
-TODAY = int(NOW // 86400)
-
-
-def load(record: dict[str, object], *, version: int = 2, now: float = NOW) -> FeedState:
-    data = json.dumps({"version": version, "feeds": {"https://a.test/": record}}).encode()
-    return State.from_bytes(data, "state.json", now=now).feeds["https://a.test/"]
-
-
-def reloaded(feed: FeedState, now: float = NOW) -> FeedState:
-    data = State(feeds={"u": feed}).to_bytes()
-    return State.from_bytes(data, "state.json", now=now).feeds["u"]
-
+from statusstream.statevalues import DIGEST_WIDTH, MAX_FAILURES, MAX_TTL, digest
+from tests.state_helpers import NOW, TODAY, incidents_of, load, reloaded
 
 # -- Retry-After -----------------------------------------------------------------------------
 
@@ -246,117 +234,6 @@ def test_whatever_the_methods_store_loads_again(steps: list[tuple[str, float | N
     assert reloaded(feed) == feed
 
 
-# -- what loading refuses --------------------------------------------------------------------
-
-OUT_OF_RANGE = {
-    "retry_at ten years ahead": {"retry_at": NOW + 10 * 365 * 86400},
-    "retry_at a day and two hours ahead": {"retry_at": NOW + RETRY_AFTER_CAP + 2 * 3600},
-    "retry_at huge": {"retry_at": 1e300},
-    "retry_at negative": {"retry_at": -1.0},
-    "retry_at true": {"retry_at": True},
-    "failures negative": {"failures": -1},
-    "failures too many": {"failures": MAX_FAILURES + 1},
-    "failures huge": {"failures": 10**400},
-    "failures fractional": {"failures": 1.5},
-    "failures a string": {"failures": "5"},
-    "failures true": {"failures": True},
-    "ttl negative": {"ttl": -60.0},
-    "ttl over a week": {"ttl": MAX_TTL + 1},
-    "ttl a string": {"ttl": "300"},
-    "newest huge": {"newest": 1e300},
-    "gone day negative": {"gone": {"AAAAAA": -1}},
-    "gone day next year": {"gone": {"AAAAAA": TODAY + 400}},
-    "gone day fractional": {"gone": {"AAAAAA": 20000.5}},
-    "gone day true": {"gone": {"AAAAAA": True}},
-    "gone key not a digest": {"gone": {"not a digest": TODAY}},
-    "gone a list of pairs": {"gone": [["AAAAAA", TODAY]]},
-    "baselined a string": {"baselined": "yes"},
-    "quiet a number": {"quiet": 1},
-    "etag a number": {"etag": 5},
-    "etag a lone surrogate": {"etag": "\ud800"},
-    "failing a lone surrogate": {"failing": "x\udfffy"},
-    "body a lone surrogate": {"body": "\udc80"},
-}
-
-
-@pytest.mark.parametrize("record", OUT_OF_RANGE.values(), ids=OUT_OF_RANGE.keys())
-def test_values_out_of_range_are_refused(record: dict[str, object]) -> None:
-    """A feed holding a value no transition stores: StateError naming file and feed."""
-    with pytest.raises(StateError) as caught:
-        load(record)
-    message = str(caught.value)
-    assert message.startswith("state.json: damaged state file (feed 'https://a.test/': ")
-    assert message.endswith("; left as it is")
-    assert caught.value.exit_code == 2
-    assert len(message) < 300
-
-
-@pytest.mark.parametrize(
-    "record",
-    [
-        {"retry_at": NOW + RETRY_AFTER_CAP},
-        {"retry_at": NOW + RETRY_AFTER_CAP + CLOCK_MARGIN},  # stored by a clock a bit ahead
-        {"retry_at": NOW - 10 * 365 * 86400},  # long past: simply not put off
-        {"failures": MAX_FAILURES, "failing": "HTTP 500"},
-        {"ttl": MAX_TTL},
-        {"gone": {"AAAAAA": TODAY + 1}},
-        {"newest": NOW + 86400},
-        {"etag": 'W/"ü"', "failing": "emoji \U0001f525 fine"},
-    ],
-)
-def test_values_at_the_edge_of_the_range_load(record: dict[str, object]) -> None:
-    """The bounds themselves, a clock a little ahead and values long past are accepted."""
-    incident = {"incidents": "AAAAAABBBBBB"} if "gone" in record else {}
-    feed = load({**record, **incident})
-    assert reloaded(feed) == feed
-
-
-def test_a_lone_surrogate_in_a_feed_url_is_refused() -> None:
-    """A hand-edited URL with an escaped lone surrogate is refused on load, not at save."""
-    data = b'{"version": 2, "feeds": {"https://a.test/\\ud800": {}}}'
-    with pytest.raises(StateError, match=r"damaged state file .*lone surrogate"):
-        State.from_bytes(data, "state.json")
-
-
-@pytest.mark.parametrize("version", [0, -5, 10**30])
-def test_only_known_versions_are_read(version: int) -> None:
-    """Versions other than 1 and 2 are refused; a newer one says so."""
-    data = json.dumps({"version": version, "feeds": {}}).encode()
-    with pytest.raises(StateError) as caught:
-        State.from_bytes(data, "state.json")
-    if version > 2:
-        assert "newer statusstream" in str(caught.value)
-    else:
-        assert f"state version {version}" in str(caught.value)
-
-
-def test_a_list_of_pairs_is_not_feeds() -> None:
-    """`feeds` must be an object: a list of [url, record] pairs is damage, not a state."""
-    with pytest.raises(StateError, match="feeds are a list"):
-        State.from_bytes(b'{"version": 2, "feeds": [["https://a.test/", {}]]}', "state.json")
-
-
-@pytest.mark.parametrize(
-    "record",
-    [{"retry_at": NOW + 10 * 365 * 86400}, {"etag": "\ud800"}, {"failures": -1}],
-    ids=["retry_at", "surrogate", "failures"],
-)
-def test_a_state_file_out_of_range_is_left_byte_identical(
-    tmp_path: Path, record: dict[str, object]
-) -> None:
-    """Opening a file with a value out of range: exit-2 StateError, and the file unchanged."""
-    path = tmp_path / "state.json"
-    data = json.dumps({"version": 2, "feeds": {"https://a.test/": record}}).encode()
-    path.write_bytes(data)
-    before = path.stat()
-    with pytest.raises(StateError) as caught:
-        StateFile(path).open()
-    assert str(caught.value).startswith(f"{path}: damaged state file")
-    assert caught.value.exit_code == 2
-    assert path.read_bytes() == data
-    assert path.stat().st_mtime_ns == before.st_mtime_ns
-
-
 def test_a_state_with_every_field_round_trips() -> None:
     """A feed with every field set, including the newest mark, reads back equal."""
     feed = FeedState()
@@ -372,3 +249,112 @@ def test_a_state_with_every_field_round_trips() -> None:
     assert record["newest"] == NOW - 60
     assert record["retry_at"] == NOW + 600
     assert reloaded(feed) == feed
+
+
+# -- what a feed remembers -------------------------------------------------------------------
+
+
+def test_record_then_knows() -> None:
+    """A recorded update is known, for its incident only; the incident is known too."""
+    feed = FeedState()
+    feed.record("inc001", "key001")
+    assert feed.knows("inc001", "key001")
+    assert feed.knows_incident("inc001")
+    assert not feed.knows("inc001", "key002")
+    assert not feed.knows("inc002", "key001")
+    assert not feed.knows_incident("inc002")
+
+
+def test_record_twice_stores_once() -> None:
+    """Recording a known update again changes nothing."""
+    feed = FeedState()
+    feed.record("inc001", "key001")
+    feed.record("inc001", "key001")
+    assert incidents_of(feed) == {"inc001": "key001"}
+
+
+def test_knows_matches_whole_keys_only() -> None:
+    """A key that straddles two recorded keys is not known."""
+    feed = FeedState()
+    feed.record("inc001", "abcdef")
+    feed.record("inc001", "ghijkl")
+    assert feed.knows("inc001", "ghijkl")
+    assert not feed.knows("inc001", "defghi")
+    assert not feed.knows("inc001", "cdefgh")
+
+
+def test_keys_per_incident_are_bounded() -> None:
+    """An incident keeps at most MAX_KEYS_PER_INCIDENT keys: the newest ones."""
+    feed = FeedState()
+    keys = [f"{number:06d}" for number in range(MAX_KEYS_PER_INCIDENT + 5)]
+    for key in keys:
+        feed.record("inc001", key)
+    assert len(incidents_of(feed)["inc001"]) == MAX_KEYS_PER_INCIDENT * DIGEST_WIDTH
+    assert not feed.knows("inc001", keys[0])
+    assert not feed.knows("inc001", keys[4])
+    assert feed.knows("inc001", keys[5])
+    assert feed.knows("inc001", keys[-1])
+
+
+def test_prune_marks_the_day_an_incident_left() -> None:
+    """An incident no longer in the feed is noted as gone that day; present ones are not."""
+    feed = FeedState()
+    feed.record("inc001", "key001")
+    feed.record("inc002", "key001")
+    feed.prune({"inc001"}, day=100)
+    assert feed.gone == {"inc002": 100}
+    feed.prune({"inc001"}, day=105)
+    assert feed.gone == {"inc002": 100}  # the day it left, not the day last checked
+
+
+def test_prune_forgets_incidents_gone_long_ago() -> None:
+    """Gone FORGET_AFTER_DAYS days: kept; one day more: forgotten."""
+    feed = FeedState()
+    feed.record("inc001", "key001")
+    feed.prune(set(), day=100)
+    feed.prune(set(), day=100 + FORGET_AFTER_DAYS)
+    assert feed.knows_incident("inc001")
+    feed.prune(set(), day=101 + FORGET_AFTER_DAYS)
+    assert not feed.knows_incident("inc001")
+    assert feed.gone == {}
+
+
+def test_prune_keeps_an_incident_that_came_back() -> None:
+    """An incident that reappears is no longer gone, however long it was away."""
+    feed = FeedState()
+    feed.record("inc001", "key001")
+    feed.prune(set(), day=100)
+    feed.prune({"inc001"}, day=100 + FORGET_AFTER_DAYS)
+    assert feed.gone == {}
+    feed.prune({"inc001"}, day=200 + FORGET_AFTER_DAYS)
+    assert feed.knows("inc001", "key001")
+
+
+def test_prune_caps_the_incidents_of_a_feed() -> None:
+    """Over MAX_INCIDENTS_PER_FEED, the incidents gone longest are forgotten first."""
+    feed = FeedState()
+    total = MAX_INCIDENTS_PER_FEED + 10
+    names = [f"i{number:05d}" for number in range(total)]
+    for name in names:
+        feed.record(name, "key001")
+    for number in range(total):  # one leaves after the other, within a few days
+        feed.prune(set(names[number + 1 :]), day=1000 + number * 10 // total)
+    feed.prune(set(), day=1010)
+    assert len(incidents_of(feed)) == MAX_INCIDENTS_PER_FEED
+    assert not feed.knows_incident("i00000")
+    assert not feed.knows_incident("i00009")
+    assert feed.knows_incident("i00010")
+    assert feed.knows_incident(f"i{total - 1:05d}")
+    assert feed.gone.keys() == incidents_of(feed).keys()
+
+
+def test_prune_never_forgets_present_incidents() -> None:
+    """Incidents in the feed are kept even beyond the cap: forgetting them would re-emit."""
+    feed = FeedState()
+    present = {f"i{number:05d}" for number in range(MAX_INCIDENTS_PER_FEED + 3)}
+    for incident in present:
+        feed.record(incident, "key001")
+    feed.record("old001", "key001")
+    feed.prune(present, day=10)
+    assert incidents_of(feed).keys() == present
+    assert feed.gone == {}

@@ -20,6 +20,19 @@ FIXED = incident(
     ("Resolved", "2025-11-03 15:00", "Fixed."),
 )
 OTHER = incident("b", "Slow", ("Monitoring", "2025-11-04 09:00", "Watching."))
+API_DOWN = incident(
+    "api1",
+    "API errors",
+    ("Investigating", "2025-11-03 14:32", "We are looking into API errors."),
+    ("Identified", "2025-11-03 14:50", "A bad deploy; rolling back."),
+)
+API_RESOLVED = incident(
+    "api1",
+    "API errors",
+    ("Investigating", "2025-11-03 14:32", "We are looking into API errors."),
+    ("Identified", "2025-11-03 14:50", "A bad deploy; rolling back."),
+    ("Resolved", "2025-11-03 15:10", "All good."),
+)
 
 
 def wait_for(condition: Callable[[], bool], timeout: float = 30) -> None:
@@ -131,3 +144,32 @@ def test_kill_9_then_restart_loses_nothing(server: FeedServer, cli: Cli) -> None
     assert event["status"] == "resolved"
     assert event["change"] == "update"
     assert stdout == ""
+
+
+def test_sigterm_in_continuous_mode_saves_and_exits_0(server: FeedServer, cli: Cli) -> None:
+    """Continuous mode: events flow, SIGTERM stops promptly with exit 0 and the state saved."""
+    url = server.serve("/a.rss", statuspage_rss([API_DOWN]))
+    with cli.popen("--since", "all", "--interval", "1h", cli.feeds(url)) as process:
+        assert process.stdout is not None
+        first = json.loads(process.stdout.readline())
+        assert first["status"] == "investigating"
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=10)
+    assert process.returncode == 0, stderr
+    assert "Traceback" not in stderr
+    assert url in json.loads(cli.state.read_text())["feeds"]
+    assert cli.run("--once", cli.feeds(url)).stdout == ""  # everything written was recorded
+
+
+def test_continuous_mode_polls_each_feed_on_its_timer(server: FeedServer, cli: Cli) -> None:
+    """A feed with interval=1s is polled again and its new update emitted while running."""
+    url = server.serve("/a.rss", statuspage_rss([API_DOWN]))
+    with cli.popen(cli.feeds(f"{url} interval=1s")) as process:
+        assert process.stdout is not None
+        wait_for(lambda: len(server.hits("/a.rss")) >= 1)
+        server.serve("/a.rss", statuspage_rss([API_RESOLVED]))
+        event = json.loads(process.stdout.readline())
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=10)
+    assert event["status"] == "resolved"
+    assert process.returncode == 0

@@ -1,4 +1,5 @@
-"""Terminal safety: nothing a server sends reaches a terminal as a raw control sequence.
+"""What a terminal shows: readable lines and a progress line, and never a raw control
+sequence from a server.
 
 On stdout JSON escapes what it must; on stderr every line is cleaned. The payloads are the
 classics: ANSI colour and screen clearing, an OSC title change ended by BEL, the 8-bit CSI
@@ -9,14 +10,12 @@ from __future__ import annotations
 
 import json
 import os
+import pty
 import subprocess
 from html import escape
 
-import httpx2
-import pytest
-
-from statusstream.fetch import FetchError, fetch
-from tests.conftest import COMMAND, Cli
+from tests.conftest import COMMAND, Cli, FeedServer
+from tests.feedgen import StatusIncident, incident, statuspage_rss
 from tests.hostile import (
     HostileServer,
     hostile_server,  # noqa: F401 - the `hostile` fixture
@@ -58,6 +57,39 @@ def generic_feed() -> bytes:
         f"<updated>2025-11-03T14:32:00Z</updated><content type='html'>{escape(NASTY)}</content>"
         "</entry></feed>"
     ).encode()
+
+
+API = StatusIncident(
+    "api1",
+    "API errors",
+    incident("api1", "", ("Investigating", "2025-11-03 14:32", "Looking.")).updates,
+    components=("API",),
+)
+
+
+def run_at_terminal(cli: Cli, *args: str) -> tuple[int, str]:
+    """Run with stdout and stderr on a pseudo-terminal; returns the exit code and what it showed."""
+    primary, secondary = pty.openpty()
+    with subprocess.Popen(
+        [str(COMMAND), *args],
+        stdin=subprocess.DEVNULL,
+        stdout=secondary,
+        stderr=secondary,
+        env=cli.env,
+    ) as process:
+        os.close(secondary)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(primary, 65536)
+            except OSError:  # EIO: the terminal's other side closed
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        code = process.wait(timeout=60)
+    os.close(primary)
+    return code, b"".join(chunks).decode()
 
 
 def test_feed_text_reaches_stdout_escaped(hostile: HostileServer, cli: Cli) -> None:
@@ -129,14 +161,24 @@ def test_server_text_reaches_stderr_clean(hostile: HostileServer, cli: Cli) -> N
         assert len([line for line in result.stdout.splitlines() if b"feed_failing" in line]) == 3
 
 
-async def test_a_reason_phrase_reaches_no_message_raw() -> None:
-    """The failure message (an event title with --health, shown as is on a terminal) is clean."""
+def test_terminal_gets_readable_lines(server: FeedServer, cli: Cli) -> None:
+    """At a terminal: one readable line per event; --json restores JSON Lines."""
+    url = server.serve("/a.rss", statuspage_rss([API], title="Acme Status"))
+    feeds = cli.feeds(f"Acme {url}")
+    code, shown = run_at_terminal(cli, "--once", "--since", "all", "--no-state", feeds)
+    assert code == 0
+    assert "2025-11-03 14:32Z  Acme  INVESTIGATING  API errors [API]" in shown
+    assert '{"id"' not in shown
+    code, shown = run_at_terminal(cli, "--once", "--since", "all", "--no-state", "--json", feeds)
+    line = next(line for line in shown.splitlines() if '{"id"' in line)
+    assert json.loads(line[line.index("{") :])["title"] == "API errors"
 
-    def handler(request: httpx2.Request) -> httpx2.Response:
-        return httpx2.Response(500, extensions={"reason_phrase": b"Boom \x1b]0;owned\x07\x9b2J"})
 
-    async with httpx2.AsyncClient(transport=httpx2.MockTransport(handler)) as client:
-        with pytest.raises(FetchError) as caught:
-            await fetch(client, "https://a.test/feed", headers={}, etag=None, last_modified=None)
-    assert str(caught.value).startswith("HTTP 500 Boom")
-    assert no_terminal_controls(str(caught.value).encode()) == []
+def test_progress_only_at_a_terminal(server: FeedServer, cli: Cli) -> None:
+    """A --once run shows done/total on a terminal's stderr, never on a pipe's."""
+    urls = [server.serve(f"/{n}.rss", statuspage_rss([API])) for n in range(5)]
+    feeds = cli.feeds(*urls)
+    _, shown = run_at_terminal(cli, "--once", "--no-state", feeds)
+    assert "5/5 feeds" in shown
+    piped = cli.run("--once", "--no-state", feeds)
+    assert "/5 feeds" not in piped.stderr
