@@ -19,16 +19,16 @@ MISSING = (
 )
 
 
-def real_path(name: str) -> Path:
-    """The path of one real feed; the test is skipped where the shared folder is absent."""
+def real_feeds() -> Path:
+    """The folder of the real feeds; the test is skipped where it is absent."""
     if not REAL_FEEDS.is_dir():
         pytest.skip(MISSING)
-    return REAL_FEEDS / name
+    return REAL_FEEDS
 
 
 def real_feed(name: str) -> bytes:
     """The bytes of one real feed; the test is skipped where the shared folder is absent."""
-    return real_path(name).read_bytes()
+    return (real_feeds() / name).read_bytes()
 
 
 def real_names(prefix: str = "") -> list[Any]:

@@ -6,16 +6,7 @@ import httpcore2
 import pytest
 
 from statusstream import client as http_client
-
-PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
-
-
-def clear_proxies(environment: pytest.MonkeyPatch | dict[str, str]) -> None:
-    for name in (*PROXY_VARIABLES, *(name.upper() for name in PROXY_VARIABLES)):
-        if isinstance(environment, dict):
-            environment.pop(name, None)
-        else:
-            environment.delenv(name, raising=False)
+from tests.servers import clear_proxies
 
 
 @pytest.mark.parametrize("proxy", [None, "http://127.0.0.1:9"], ids=["direct", "HTTP_PROXY"])

@@ -30,20 +30,12 @@ from httpcore2._backends.trio import TrioStream
 from statusstream import client as http_client
 from statusstream import fetch
 from statusstream.errors import FetchError
-from tests.conftest import FeedServer
+from tests.e2e.command import no_terminal_controls
 from tests.feedgen import incident, statuspage_rss
-from tests.hostile import (
-    Connection,
-    HostileServer,
-    Request,
-    hostile_server,  # noqa: F401 - the `hostile` fixture  # noqa: F401 - the `hostile` fixture  # noqa: F401 - the `hostile` fixture
-    no_terminal_controls,
-    refused_url,
-)
+from tests.servers import Connection, Request, Server, clear_proxies, refused_url
 
 DEADLINE = 10.0  # seconds; no test here needs more than a fraction of it
 MAX_BODY = 64 * 1024  # small, so that the tests of the caps are quick
-PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
 FEED = statuspage_rss(
     [incident("tls1", "Reached", ("Investigating", "2025-11-03 14:32", "Over the wire."))]
 )
@@ -90,10 +82,10 @@ async def never_answer(connection: Connection) -> None:
 
 
 class Served:
-    """HostileServer routes that answer from a script and note the connection of each request."""
+    """Server routes that answer from a script and note the connection of each request."""
 
-    def __init__(self, hostile: HostileServer) -> None:
-        self.hostile = hostile
+    def __init__(self, server: Server) -> None:
+        self.server = server
         self.log: list[tuple[str, Connection]] = []
 
     def script(self, path: str, *answers: Answer | bytes) -> str:
@@ -105,7 +97,7 @@ class Served:
             answer = answers[min(count, len(answers) - 1)]
             await (send(answer) if isinstance(answer, bytes) else answer)(connection)
 
-        return self.hostile.route(path, handler)
+        return self.server.route(path, handler)
 
     def connections(self, *paths: str) -> list[int]:
         """For each request (to `paths`, or to any), its connection: 0 for the first one, ..."""
@@ -125,16 +117,8 @@ class Served:
 
 
 @pytest.fixture
-def served(hostile: HostileServer) -> Served:
-    return Served(hostile)
-
-
-def clear_proxies(environment: pytest.MonkeyPatch | dict[str, str]) -> None:
-    for name in (*PROXY_VARIABLES, *(name.upper() for name in PROXY_VARIABLES)):
-        if isinstance(environment, dict):
-            environment.pop(name, None)
-        else:
-            environment.delenv(name, raising=False)
+def served(server: Server) -> Served:
+    return Served(server)
 
 
 @pytest.fixture
@@ -232,9 +216,9 @@ async def test_malformed_responses_are_fetch_errors(
     with trio.fail_after(DEADLINE):
         error = await fails(client, url)
         assert (await get(client, good)).body == b"fine"
-    assert str(error).startswith(f"127.0.0.1:{served.hostile.port}: ")
+    assert str(error).startswith(f"127.0.0.1:{served.server.port}: ")
     assert served.connections() == [0, 1]
-    assert len(served.hostile.hits("/bad")) == 1
+    assert len(served.server.hits("/bad")) == 1
 
 
 @pytest.mark.xfail(
@@ -266,9 +250,9 @@ async def test_sequential_fetches_to_one_origin_share_one_connection(
             assert (await get(client, a)).body == b"a"
             assert (await get(client, b)).body == b"b"
     assert served.connections() == [0] * 10
-    request = served.hostile.hits("/a")[0]
+    request = served.server.hits("/a")[0]
     assert request.raw.startswith(b"GET /a HTTP/1.1\r\n")
-    assert request.headers["host"] == f"127.0.0.1:{served.hostile.port}"
+    assert request.headers["host"] == f"127.0.0.1:{served.server.port}"
     assert request.headers["user-agent"] == http_client.USER_AGENT
     codings = {coding.strip() for coding in request.headers["accept-encoding"].split(",")}
     assert {"gzip", "deflate", "br"} <= codings
@@ -302,7 +286,7 @@ async def keep_connections(served: Served, http: Client, count: int) -> str:
     everyone = asyncio.Event()  # used in the server's loop only
 
     async def warm(connection: Connection) -> None:
-        if len(served.hostile.hits("/warm")) == count:  # all in flight at once: `count` opened
+        if len(served.server.hits("/warm")) == count:  # all in flight at once: `count` opened
             everyone.set()
         await everyone.wait()
         await connection.send(ok(b"warm"))
@@ -325,12 +309,12 @@ async def test_kept_connections_closed_as_requests_arrive_cost_at_most_two_gets_
     with trio.fail_after(DEADLINE):
         url = await keep_connections(served, client, 16)
         for _ in range(9):
-            before = len(served.hostile.hits("/feed"))
+            before = len(served.server.hits("/feed"))
             try:
                 assert (await get(client, url)).body == FEED
             except FetchError as error:
                 assert "without sending a response" in str(error)
-            assert 1 <= len(served.hostile.hits("/feed")) - before <= 2
+            assert 1 <= len(served.server.hits("/feed")) - before <= 2
 
 
 async def test_the_one_resend_goes_on_a_new_connection(served: Served, client: Client) -> None:
@@ -338,7 +322,7 @@ async def test_the_one_resend_goes_on_a_new_connection(served: Served, client: C
     with trio.fail_after(DEADLINE):
         url = await keep_connections(served, client, 4)
         assert (await get(client, url)).body == FEED
-    assert len(served.hostile.hits("/feed")) == 2
+    assert len(served.server.hits("/feed")) == 2
 
 
 @pytest.mark.parametrize("scope", ["move_on_after", "fail_after"])
@@ -395,15 +379,15 @@ async def test_a_flood_of_chunk_extensions_is_cut_off(
             await connection.send(CHUNKED_HEAD + b"\r\n")
             while True:  # until the client hangs up
                 await connection.send(piece)
-                served.hostile.sent["flood"] = served.hostile.sent.get("flood", 0) + len(piece)
+                served.server.sent["flood"] = served.server.sent.get("flood", 0) + len(piece)
         finally:
             stopped.set()
 
     clear_proxies(monkeypatch)
     if proxied:
-        monkeypatch.setenv("HTTP_PROXY", served.hostile.url(""))
-    url = "http://status.example/flood" if proxied else served.hostile.url("/flood")
-    served.script(url.removeprefix(served.hostile.url("")), flood)
+        monkeypatch.setenv("HTTP_PROXY", served.server.url(""))
+    url = "http://status.example/flood" if proxied else served.server.url("/flood")
+    served.script(url.removeprefix(served.server.url("")), flood)
     with trio.fail_after(DEADLINE):
         async with http_client.open_client() as http:
             error = await fails(http, url, max_body=MAX_BODY)
@@ -411,7 +395,7 @@ async def test_a_flood_of_chunk_extensions_is_cut_off(
     if extension < 100 * 1024:  # the longest line httpcore2 lets h11 take
         assert "over the 65536 byte limit (as read from the network)" in str(error)
     assert sum(socket_reads) <= 2 * MAX_BODY + 128 * 1024
-    assert served.hostile.sent["flood"] < 16 * 1024 * 1024  # what the socket buffers hold
+    assert served.server.sent["flood"] < 16 * 1024 * 1024  # what the socket buffers hold
 
 
 @pytest.mark.parametrize(
@@ -468,11 +452,11 @@ async def test_a_failed_connection_names_the_host_and_the_reason(
 
 @pytest.mark.parametrize("where", ["feed URL", "redirect"])
 async def test_a_64_character_label_is_a_fetch_error(
-    hostile: HostileServer, client: Client, where: str
+    server: Server, client: Client, where: str
 ) -> None:
     """A host with a 64-character label, in the URL or a Location: a FetchError, no UnicodeError."""
     far = f"http://{'a' * 64}.example/feed.rss"
-    url = far if where == "feed URL" else hostile.redirect("/go", far)
+    url = far if where == "feed URL" else server.redirect("/go", far)
     with trio.fail_after(DEADLINE):
         error = await fails(client, url)
     assert str(error).startswith("invalid URL: ")
@@ -586,42 +570,42 @@ async def test_a_feed_header_replaces_a_default_whatever_its_case() -> None:
 
 @pytest.mark.parametrize("hops", [5, 6])
 async def test_at_most_five_redirects_are_followed(
-    hostile: HostileServer, client: Client, hops: int
+    server: Server, client: Client, hops: int
 ) -> None:
     """Five redirects are followed; a sixth is an error, and is not requested."""
     for hop in range(hops):
-        hostile.redirect(f"/r{hop}", f"/r{hop + 1}")
-    hostile.respond(f"/r{hops}", b"arrived")
+        server.redirect(f"/r{hop}", f"/r{hop + 1}")
+    server.respond(f"/r{hops}", b"arrived")
     with trio.fail_after(DEADLINE):
         if hops == 5:
-            assert (await get(client, hostile.url("/r0"))).body == b"arrived"
+            assert (await get(client, server.url("/r0"))).body == b"arrived"
         else:
-            error = await fails(client, hostile.url("/r0"))
+            error = await fails(client, server.url("/r0"))
             assert str(error) == "too many redirects (more than 5)"
-    assert len(hostile.requests) == 6
+    assert len(server.requests) == 6
 
 
 @pytest.mark.parametrize(
     "location", ["ftp://status.example/feed", "file:///etc/passwd", "javascript:alert(1)"]
 )
 async def test_a_redirect_to_another_scheme_is_refused(
-    hostile: HostileServer, client: Client, location: str
+    server: Server, client: Client, location: str
 ) -> None:
     """Only http and https are followed; the error names the scheme."""
     with trio.fail_after(DEADLINE):
-        error = await fails(client, hostile.redirect("/go", location))
+        error = await fails(client, server.redirect("/go", location))
     assert str(error) == f"redirect to an unsupported scheme {location.split(':')[0]!r}"
 
 
-async def test_cookies_are_neither_kept_nor_sent(hostile: HostileServer, client: Client) -> None:
+async def test_cookies_are_neither_kept_nor_sent(server: Server, client: Client) -> None:
     """Set-Cookie on a redirect and on the feed: no later request carries a cookie."""
-    start = hostile.redirect("/start", "/feed", headers={"Set-Cookie": "session=abc; Path=/"})
-    hostile.respond("/feed", b"feed", headers={"Set-Cookie": "tracker=1; Path=/"})
+    start = server.redirect("/start", "/feed", headers={"Set-Cookie": "session=abc; Path=/"})
+    server.respond("/feed", b"feed", headers={"Set-Cookie": "tracker=1; Path=/"})
     with trio.fail_after(DEADLINE):
         for _ in range(2):
             assert (await get(client, start)).body == b"feed"
-    assert [request.path for request in hostile.requests] == ["/start", "/feed"] * 2
-    assert all("cookie" not in request.headers for request in hostile.requests)
+    assert [request.path for request in server.requests] == ["/start", "/feed"] * 2
+    assert all("cookie" not in request.headers for request in server.requests)
     assert len(client.cookies) == 0
 
 
@@ -638,7 +622,7 @@ async def test_validators(served: Served, client: Client) -> None:
     assert (fetched.etag, fetched.last_modified) == (None, modified)
     assert str(error) == "HTTP 304 Not Modified to a request without validators"
     assert (not_modified.status, not_modified.body) == (304, b"")
-    first, second, third = (request.headers for request in served.hostile.hits("/v"))
+    first, second, third = (request.headers for request in served.server.hits("/v"))
     assert not {"if-none-match", "if-modified-since"} & (set(first) | set(second))
     assert third["if-modified-since"] == modified
     assert served.connections() == [0, 0, 0]
@@ -687,20 +671,6 @@ def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return cert, key
 
 
-class TlsServer(HostileServer):
-    """`HostileServer` behind TLS."""
-
-    def __init__(self, context: ssl.SSLContext) -> None:
-        self.context = context
-        super().__init__()
-
-    async def _start(self) -> asyncio.Server:
-        return await asyncio.start_server(self._connection, "127.0.0.1", 0, ssl=self.context)
-
-    def url(self, path: str) -> str:
-        return f"https://127.0.0.1:{self.port}{path}"
-
-
 @pytest.fixture
 def tls(certificate: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> Iterator[Served]:
     clear_proxies(monkeypatch)
@@ -708,9 +678,8 @@ def tls(certificate: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> Iter
         monkeypatch.delenv(name, raising=False)
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(*certificate)
-    server = TlsServer(context)
-    yield Served(server)
-    server.stop()
+    with Server(tls=context) as server:
+        yield Served(server)
 
 
 async def test_tls_without_the_certificate_authority_is_certificate_not_trusted(
@@ -721,9 +690,9 @@ async def test_tls_without_the_certificate_authority_is_certificate_not_trusted(
     with trio.fail_after(DEADLINE):
         async with http_client.open_client() as http:
             error = await fails(http, url)
-    expected = f"127.0.0.1:{tls.hostile.port}: cannot connect: certificate not trusted ("
+    expected = f"127.0.0.1:{tls.server.port}: cannot connect: certificate not trusted ("
     assert str(error).startswith(expected)
-    assert tls.hostile.requests == []
+    assert tls.server.requests == []
 
 
 async def test_tls_with_ssl_cert_file_succeeds_and_reuses_the_connection(
@@ -744,19 +713,20 @@ async def test_tls_with_ssl_cert_file_succeeds_and_reuses_the_connection(
 
 
 async def test_an_environment_proxy_gets_requests_in_absolute_form_except_for_no_proxy(
-    hostile: HostileServer, server: FeedServer, monkeypatch: pytest.MonkeyPatch
+    server: Server, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """HTTP_PROXY gets the request in absolute form (the host need not exist); NO_PROXY's not."""
     clear_proxies(monkeypatch)
-    monkeypatch.setenv("HTTP_PROXY", hostile.url(""))
-    monkeypatch.setenv("NO_PROXY", "localhost,127.0.0.1")
-    direct = server.serve("/feed.rss", b"direct", etag=False)
-    hostile.respond("http://status.example/feed.rss", b"via the proxy")
-    with trio.fail_after(DEADLINE):
-        async with http_client.open_client() as http:
-            assert (await get(http, "http://status.example/feed.rss")).body == b"via the proxy"
-            assert (await get(http, direct)).body == b"direct"
-    [request] = hostile.requests
+    with Server() as proxy:
+        monkeypatch.setenv("HTTP_PROXY", proxy.url(""))
+        monkeypatch.setenv("NO_PROXY", "localhost,127.0.0.1")
+        direct = server.serve("/feed.rss", b"direct", etag=False)
+        proxy.respond("http://status.example/feed.rss", b"via the proxy")
+        with trio.fail_after(DEADLINE):
+            async with http_client.open_client() as http:
+                assert (await get(http, "http://status.example/feed.rss")).body == b"via the proxy"
+                assert (await get(http, direct)).body == b"direct"
+    [request] = proxy.requests
     assert request.raw.startswith(b"GET http://status.example/feed.rss HTTP/1.1\r\n")
     assert request.headers["host"] == "status.example"
     assert request.headers["user-agent"] == http_client.USER_AGENT

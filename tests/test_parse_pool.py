@@ -16,6 +16,8 @@ from statusstream.parse_pool import FEW_ATTRIBUTES, IDLE_TIMEOUT, IN_PROCESS, SM
 from statusstream.parsing import parse_feed
 from tests.feedgen import incident, statuspage_rss
 
+DEADLINE = 30.0  # seconds: starting worker processes on a loaded machine takes a while
+
 
 def body(n: int) -> bytes:
     return statuspage_rss(
@@ -39,8 +41,9 @@ def attribute_heavy(count: int) -> bytes:
 async def test_bodies_after_the_first_few_are_parsed_alike_in_workers() -> None:
     """A burst (a cold poll) goes to workers, and they give what the event loop would."""
     bodies = [body(n) for n in range(IN_PROCESS + 4)]
-    async with ParsePool(workers=2) as pool:
-        parsed = [await pool.parse(each, None) for each in bodies]
+    with trio.fail_after(DEADLINE):
+        async with ParsePool(workers=2) as pool:
+            parsed = [await pool.parse(each, None) for each in bodies]
     assert pool.in_workers == 4
     assert parsed == [parse_feed(each) for each in bodies]
     assert parsed[-1].updates[0].message == f"Errors on API {IN_PROCESS + 3}."
@@ -49,9 +52,10 @@ async def test_bodies_after_the_first_few_are_parsed_alike_in_workers() -> None:
 async def test_a_large_body_goes_to_a_worker_at_once_and_its_error_comes_back() -> None:
     """Past `SMALL_BODY` even the first body is parsed out of the event loop."""
     page = b"<!DOCTYPE html><html><body>" + b"<p>not a feed</p>" * (SMALL_BODY // 16) + b"</html>"
-    async with ParsePool(workers=1) as pool:
-        with pytest.raises(FeedError) as caught:
-            await pool.parse(page, None)
+    with trio.fail_after(DEADLINE):
+        async with ParsePool(workers=1) as pool:
+            with pytest.raises(FeedError) as caught:
+                await pool.parse(page, None)
     assert pool.in_workers == 1
     with pytest.raises(FeedError) as in_process:
         parse_feed(page)
@@ -64,8 +68,9 @@ async def test_a_body_with_many_attributes_goes_to_a_worker_even_on_one_core(wor
     it, even where cores are too few for workers to speed anything up."""
     heavy = attribute_heavy(FEW_ATTRIBUTES + 1)
     assert len(heavy) < SMALL_BODY
-    async with ParsePool(workers=workers) as pool:
-        assert await pool.parse(heavy, None) == parse_feed(heavy)
+    with trio.fail_after(DEADLINE):
+        async with ParsePool(workers=workers) as pool:
+            assert await pool.parse(heavy, None) == parse_feed(heavy)
     assert pool.in_workers == 1
 
 
@@ -97,8 +102,11 @@ async def test_a_cancelled_parse_leaves_the_pool_working() -> None:
 async def test_on_one_core_a_burst_of_small_bodies_stays_in_the_event_loop() -> None:
     """With no cores to spare, workers would only add their start-up to a cold poll."""
     bodies = [body(n) for n in range(IN_PROCESS + 2)]
-    async with ParsePool(workers=0) as pool:
-        assert [await pool.parse(each, None) for each in bodies] == [parse_feed(b) for b in bodies]
+    with trio.fail_after(DEADLINE):
+        async with ParsePool(workers=0) as pool:
+            assert [await pool.parse(each, None) for each in bodies] == [
+                parse_feed(b) for b in bodies
+            ]
     assert pool.in_workers == 0
 
 

@@ -15,7 +15,7 @@ from statusstream.errors import UsageError
 from statusstream.model import Document, Item
 from statusstream.parsing import parse_feed
 from tests.providers_helpers import GOLDEN, rss
-from tests.real_feeds import MISSING, REAL_FEEDS, real_feed, real_names
+from tests.real_feeds import real_feed, real_feeds, real_names
 
 # The family a real feed's file name starts with -> the provider that must recognise it.
 # LambStatus (`other-lambstatus-*`) publishes Statuspage's markup exactly (<small>date</small>
@@ -111,8 +111,7 @@ def test_every_real_feed_parses_and_is_recognised(name: str) -> None:
 
 def test_every_real_feed_has_a_golden_file_and_back() -> None:
     """The golden files and the real feeds correspond one to one."""
-    if not REAL_FEEDS.is_dir():
-        pytest.skip(MISSING)
+    real_feeds()
     pinned = {path.name.removesuffix(".txt") for path in GOLDEN.glob("*.txt")}
     assert pinned == set(real_names())
 

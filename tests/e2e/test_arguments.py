@@ -8,11 +8,11 @@ import pty
 import signal
 import subprocess
 import time
-from collections.abc import Callable
 
 from statusstream import catalog
-from tests.conftest import COMMAND, Cli, FeedServer
+from tests.e2e.command import COMMAND, Cli, wait_for
 from tests.feedgen import incident, statuspage_rss
+from tests.servers import Server
 
 DOWN = incident("a", "Down", ("Investigating", "2025-11-03 14:32", "Looking."))
 FIXED = incident(
@@ -25,14 +25,7 @@ OTHER = incident("b", "Slow", ("Monitoring", "2025-11-04 09:00", "Watching."))
 THREE = "not a file, an http(s):// URL or a catalog name"
 
 
-def wait_for(condition: Callable[[], bool], timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out waiting"
-        time.sleep(0.05)
-
-
-def test_a_url_argument_is_one_feed(server: FeedServer, cli: Cli) -> None:
+def test_a_url_argument_is_one_feed(server: Server, cli: Cli) -> None:
     """`statusstream --once URL` polls that URL: no 'cannot read', events on stdout, exit 0."""
     url = server.serve("/history.rss", statuspage_rss([FIXED], title="Acme Status"))
     result = cli.run("--once", "--since", "all", url)
@@ -56,7 +49,7 @@ def test_a_catalog_name_argument_is_that_page(cli: Cli) -> None:
     assert (checked.code, checked.stderr) == (0, "statusstream: 2 feeds defined, no problems\n")
 
 
-def test_an_existing_file_wins_over_a_catalog_name(server: FeedServer, cli: Cli) -> None:
+def test_an_existing_file_wins_over_a_catalog_name(server: Server, cli: Cli) -> None:
     """A file called `github` in the working directory is read as definitions, as SPEC says."""
     url = server.serve("/mine.rss", statuspage_rss([DOWN]))
     (cli.directory / "github").write_text(f"Mine {url}\n")
@@ -65,7 +58,7 @@ def test_an_existing_file_wins_over_a_catalog_name(server: FeedServer, cli: Cli)
     assert f'title="Mine" xmlUrl="{url}"' in result.stdout
 
 
-def test_files_urls_and_names_mix(server: FeedServer, cli: Cli) -> None:
+def test_files_urls_and_names_mix(server: Server, cli: Cli) -> None:
     """A file, a URL and stdin (`-`) in one run: every feed is polled once."""
     first = server.serve("/a.rss", statuspage_rss([DOWN]))
     second = server.serve("/b.rss", statuspage_rss([OTHER]))
@@ -75,7 +68,7 @@ def test_files_urls_and_names_mix(server: FeedServer, cli: Cli) -> None:
     assert [len(server.hits(path)) for path in ("/a.rss", "/b.rss", "/c.rss")] == [1, 1, 1]
 
 
-def test_a_near_catalog_name_is_a_usage_error_with_a_hint(server: FeedServer, cli: Cli) -> None:
+def test_a_near_catalog_name_is_a_usage_error_with_a_hint(server: Server, cli: Cli) -> None:
     """A misspelt name: exit 2 naming the three possibilities and the close catalog name."""
     url = server.serve("/a.rss", statuspage_rss([DOWN]))
     result = cli.run("--once", url, "githb")
@@ -123,7 +116,7 @@ def test_a_directory_is_not_a_definitions_file(cli: Cli) -> None:
     assert result.stderr == f"statusstream: error: {message}\n"
 
 
-def test_sighup_rereads_files_and_keeps_url_arguments(server: FeedServer, cli: Cli) -> None:
+def test_sighup_rereads_files_and_keeps_url_arguments(server: Server, cli: Cli) -> None:
     """SIGHUP re-reads the file argument; the URL argument stays followed."""
     first = server.serve("/a.rss", statuspage_rss([DOWN]))
     second = server.serve("/b.rss", statuspage_rss([OTHER]))
@@ -146,7 +139,7 @@ def test_sighup_rereads_files_and_keeps_url_arguments(server: FeedServer, cli: C
     assert (event["feed"], event["status"]) == (kept, "resolved")
 
 
-def test_one_url_spelt_two_ways_is_polled_once(server: FeedServer, cli: Cli) -> None:
+def test_one_url_spelt_two_ways_is_polled_once(server: Server, cli: Cli) -> None:
     """The same URL with another host case and a trailing dot: one request, a warning."""
     url = server.serve("/a.rss", statuspage_rss([DOWN]))
     other = url.replace("127.0.0.1", "127.0.0.1.")
@@ -156,9 +149,7 @@ def test_one_url_spelt_two_ways_is_polled_once(server: FeedServer, cli: Cli) -> 
     assert "is already defined at argument 1; using that one" in result.stderr
 
 
-def test_a_host_label_over_63_characters_is_a_definition_error(
-    server: FeedServer, cli: Cli
-) -> None:
+def test_a_host_label_over_63_characters_is_a_definition_error(server: Server, cli: Cli) -> None:
     """A 64-character label: `file:line:` from --check and from a run, exit 2, no traceback."""
     url = server.serve("/a.rss", statuspage_rss([DOWN]))
     feeds = cli.feeds(url, f"https://{'x' * 64}.example.com/feed.rss")
@@ -183,7 +174,7 @@ def test_check_on_a_file_without_feeds_exits_2(cli: Cli) -> None:
         )
 
 
-def test_check_counts_one_feed_in_the_singular(server: FeedServer, cli: Cli) -> None:
+def test_check_counts_one_feed_in_the_singular(server: Server, cli: Cli) -> None:
     """`--check` on one feed says '1 feed defined', not '1 feeds'."""
     result = cli.run("--check", cli.feeds(server.url("/a.rss")))
     assert (result.code, result.stderr) == (0, "statusstream: 1 feed defined, no problems\n")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import COMMAND, Cli
+from tests.e2e.command import COMMAND, Cli
 
 
 def complete(cli: Cli, *words: str) -> list[str]:

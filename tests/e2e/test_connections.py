@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Cli
+from tests.e2e.command import Cli
 from tests.feedgen import incident, statuspage_rss
 
 FEEDS = 20

@@ -7,10 +7,10 @@ import json
 import signal
 import subprocess
 import time
-from collections.abc import Callable
 
-from tests.conftest import Cli, FeedServer
+from tests.e2e.command import Cli, wait_for
 from tests.feedgen import incident, statuspage_rss
+from tests.servers import Server
 
 DOWN = incident("a", "Down", ("Investigating", "2025-11-03 14:32", "Looking."))
 FIXED = incident(
@@ -35,13 +35,6 @@ API_RESOLVED = incident(
 )
 
 
-def wait_for(condition: Callable[[], bool], timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out waiting"
-        time.sleep(0.05)
-
-
 def stop(process: subprocess.Popen[str]) -> tuple[str, str]:
     process.send_signal(signal.SIGTERM)
     stdout, stderr = process.communicate(timeout=30)
@@ -50,7 +43,7 @@ def stop(process: subprocess.Popen[str]) -> tuple[str, str]:
     return stdout, stderr
 
 
-def test_retry_after_is_honoured(server: FeedServer, cli: Cli) -> None:
+def test_retry_after_is_honoured(server: Server, cli: Cli) -> None:
     """429 with Retry-After: 3600 gets exactly one request over many intervals."""
     url = server.serve("/a.rss", b"slow down", status=429, headers={"Retry-After": "3600"})
     with cli.popen("--interval", "0.2s", cli.feeds(url)) as process:
@@ -61,7 +54,7 @@ def test_retry_after_is_honoured(server: FeedServer, cli: Cli) -> None:
     assert stderr.count("HTTP 429") == 1
 
 
-def test_failing_feed_backs_off(server: FeedServer, cli: Cli) -> None:
+def test_failing_feed_backs_off(server: Server, cli: Cli) -> None:
     """A feed answering 500 is retried with growing gaps, and reported once on stderr."""
     url = server.serve("/a.rss", b"oops", status=500)
     with cli.popen("--interval", "0.25s", cli.feeds(url)) as process:
@@ -74,7 +67,7 @@ def test_failing_feed_backs_off(server: FeedServer, cli: Cli) -> None:
     assert stderr.count("HTTP 500") == 1
 
 
-def test_health_lines_once_each(server: FeedServer, cli: Cli) -> None:
+def test_health_lines_once_each(server: Server, cli: Cli) -> None:
     """--health: exactly one feed_failing line, then one feed_recovered line when it heals."""
     url = server.serve("/a.rss", b"oops", status=500)
     with cli.popen("--health", "--interval", "0.2s", cli.feeds(f"Flaky {url}")) as process:
@@ -94,7 +87,7 @@ def test_health_lines_once_each(server: FeedServer, cli: Cli) -> None:
     assert stderr.count("recovered") == 1
 
 
-def test_sighup_adds_a_feed(server: FeedServer, cli: Cli) -> None:
+def test_sighup_adds_a_feed(server: Server, cli: Cli) -> None:
     """SIGHUP re-reads the definition file: a feed added to it is polled and emits."""
     first = server.serve("/a.rss", statuspage_rss([DOWN]))
     second = server.serve("/b.rss", statuspage_rss([OTHER], host="other.example.test"))
@@ -110,7 +103,7 @@ def test_sighup_adds_a_feed(server: FeedServer, cli: Cli) -> None:
     assert len(server.hits("/a.rss")) == 1
 
 
-def test_sighup_with_a_bad_file_keeps_the_feeds(server: FeedServer, cli: Cli) -> None:
+def test_sighup_with_a_bad_file_keeps_the_feeds(server: Server, cli: Cli) -> None:
     """A bad definition file on SIGHUP keeps the current feeds and says why."""
     url = server.serve("/a.rss", statuspage_rss([DOWN]))
     feeds = cli.feeds(f"{url} interval=0.3s")
@@ -125,7 +118,7 @@ def test_sighup_with_a_bad_file_keeps_the_feeds(server: FeedServer, cli: Cli) ->
     assert "feeds.txt:1: no feed URL" in stderr
 
 
-def test_kill_9_then_restart_loses_nothing(server: FeedServer, cli: Cli) -> None:
+def test_kill_9_then_restart_loses_nothing(server: Server, cli: Cli) -> None:
     """After kill -9 a restart re-emits nothing recorded and misses nothing new."""
     url = server.serve("/a.rss", statuspage_rss([DOWN]))
     feeds = cli.feeds(url)
@@ -146,7 +139,7 @@ def test_kill_9_then_restart_loses_nothing(server: FeedServer, cli: Cli) -> None
     assert stdout == ""
 
 
-def test_sigterm_in_continuous_mode_saves_and_exits_0(server: FeedServer, cli: Cli) -> None:
+def test_sigterm_in_continuous_mode_saves_and_exits_0(server: Server, cli: Cli) -> None:
     """Continuous mode: events flow, SIGTERM stops promptly with exit 0 and the state saved."""
     url = server.serve("/a.rss", statuspage_rss([API_DOWN]))
     with cli.popen("--since", "all", "--interval", "1h", cli.feeds(url)) as process:
@@ -161,7 +154,7 @@ def test_sigterm_in_continuous_mode_saves_and_exits_0(server: FeedServer, cli: C
     assert cli.run("--once", cli.feeds(url)).stdout == ""  # everything written was recorded
 
 
-def test_continuous_mode_polls_each_feed_on_its_timer(server: FeedServer, cli: Cli) -> None:
+def test_continuous_mode_polls_each_feed_on_its_timer(server: Server, cli: Cli) -> None:
     """A feed with interval=1s is polled again and its new update emitted while running."""
     url = server.serve("/a.rss", statuspage_rss([API_DOWN]))
     with cli.popen(cli.feeds(f"{url} interval=1s")) as process:

@@ -8,13 +8,9 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from tests.conftest import Cli, FeedServer
+from tests.e2e.command import Cli, run
 from tests.feedgen import incident, statuspage_rss
-from tests.hostile import (
-    HostileServer,
-    hostile_server,  # noqa: F401 - the `hostile` fixture
-    run,
-)
+from tests.servers import Server
 
 REFUSED = (
     "file:///etc/passwd",
@@ -36,22 +32,22 @@ API_DOWN = incident(
 )
 
 
-def test_only_http_and_https_urls_are_accepted(hostile: HostileServer, cli: Cli) -> None:
+def test_only_http_and_https_urls_are_accepted(server: Server, cli: Cli) -> None:
     """file://, ftp://, javascript: and friends: exit 2, one message each, no request made."""
-    good = hostile.respond("/good.rss", b"<rss/>")
+    good = server.respond("/good.rss", b"<rss/>")
     definitions = cli.feeds(good, *(f"Bad {url}" for url in REFUSED))
     result = run(cli, "--once", definitions)
     assert result.code == 2
     for number, url in enumerate(REFUSED, 2):
         scheme = urlsplit(url).scheme.lower()
         assert f"{definitions}:{number}: unsupported scheme {scheme!r}" in result.err
-    assert hostile.requests == []
+    assert server.requests == []
     assert result.stdout == b""
 
 
-def test_opml_outlines_get_the_same_check(hostile: HostileServer, cli: Cli) -> None:
+def test_opml_outlines_get_the_same_check(server: Server, cli: Cli) -> None:
     """An OPML file with a file:// outline is refused before any request."""
-    good = hostile.respond("/good.rss", b"<rss/>")
+    good = server.respond("/good.rss", b"<rss/>")
     opml = cli.directory / "feeds.opml"
     opml.write_text(
         f'<opml version="2.0"><body><outline xmlUrl="{good}"/>'
@@ -60,7 +56,7 @@ def test_opml_outlines_get_the_same_check(hostile: HostileServer, cli: Cli) -> N
     result = run(cli, "--once", str(opml))
     assert result.code == 2
     assert f"{opml}:outline 2: unsupported scheme 'file'" in result.err
-    assert hostile.requests == []
+    assert server.requests == []
 
 
 def test_controls_in_a_url_are_refused(cli: Cli) -> None:
@@ -83,7 +79,7 @@ def test_a_definitions_file_that_is_not_utf8_is_refused(cli: Cli) -> None:
     assert f"{path}: not UTF-8 text" in result.err
 
 
-def test_bad_definition_exits_2_before_any_request(server: FeedServer, cli: Cli) -> None:
+def test_bad_definition_exits_2_before_any_request(server: Server, cli: Cli) -> None:
     """A bad line: `file:line: problem` on stderr, exit 2, no request made."""
     url = server.serve("/a.rss", statuspage_rss([API_DOWN]))
     feeds = cli.feeds(url, "", "ftp://example.test/feed.rss")

@@ -12,8 +12,9 @@ import socket
 import subprocess
 import time
 
-from tests.conftest import COMMAND, Cli, FeedServer, Route
+from tests.e2e.command import COMMAND, Cli
 from tests.feedgen import incident, statuspage_rss
+from tests.servers import Server
 
 API = incident("api", "API errors", ("Investigating", "2025-11-03 14:32", "Looking into it."))
 FIXED = incident(
@@ -53,7 +54,7 @@ def at_terminal(cli: Cli, *args: str) -> tuple[int, str]:
     return code, b"".join(chunks).decode()
 
 
-def test_every_once_run_names_every_failed_feed_even_with_q(server: FeedServer, cli: Cli) -> None:
+def test_every_once_run_names_every_failed_feed_even_with_q(server: Server, cli: Cli) -> None:
     """cron with -q: each run names each feed that failed, with its host and port and the
     reason, not only the run in which it started failing."""
     port = refused_port()
@@ -81,7 +82,7 @@ def test_network_errors_name_the_host_and_a_readable_reason(cli: Cli) -> None:
     assert "ConnectError" not in result.stderr
 
 
-def test_verbose_says_what_each_poll_did(server: FeedServer, cli: Cli) -> None:
+def test_verbose_says_what_each_poll_did(server: Server, cli: Cli) -> None:
     """-v: a 304, a change with its count of new updates, and --since with nothing newer."""
     url = server.serve("/a.rss", statuspage_rss([API]))
     feeds = cli.feeds(f"Acme {url}")
@@ -96,7 +97,7 @@ def test_verbose_says_what_each_poll_did(server: FeedServer, cli: Cli) -> None:
 
 
 def test_verbose_continuous_mode_reports_each_poll_after_the_baseline(
-    server: FeedServer, cli: Cli
+    server: Server, cli: Cli
 ) -> None:
     """A continuous run is not silent with -v once its baseline is taken."""
     url = server.serve("/a.rss", statuspage_rss([API]))
@@ -109,7 +110,7 @@ def test_verbose_continuous_mode_reports_each_poll_after_the_baseline(
     assert stderr.count("Acme: not modified (304)") >= 2
 
 
-def test_a_feed_under_retry_after_is_deferred_not_failed(server: FeedServer, cli: Cli) -> None:
+def test_a_feed_under_retry_after_is_deferred_not_failed(server: Server, cli: Cli) -> None:
     """A 503 with Retry-After fails once; the next --once run defers it: said so, counted
     apart in the summary, and exit 0 when nothing else failed."""
     good = server.serve("/good.rss", statuspage_rss([API]))
@@ -126,11 +127,11 @@ def test_a_feed_under_retry_after_is_deferred_not_failed(server: FeedServer, cli
 
 
 def test_the_progress_line_is_wiped_before_json_lines_at_a_terminal(
-    server: FeedServer, cli: Cli
+    server: Server, cli: Cli
 ) -> None:
     """--json at a terminal: no event line starts on the progress line's text."""
     urls = [server.serve(f"/{n}.rss", statuspage_rss([API])) for n in range(3)]
-    server.routes["/0.rss"] = Route(body=statuspage_rss([API]), delay=0.6)
+    server.serve("/0.rss", statuspage_rss([API]), delay=0.6)
     code, shown = at_terminal(cli, "--once", "--json", "--since", "all", cli.feeds(*urls))
     assert code == 0, shown
     assert shown.count('{"id"') == 3
@@ -141,7 +142,7 @@ def test_the_progress_line_is_wiped_before_json_lines_at_a_terminal(
 
 
 def test_an_unreadable_ca_bundle_is_a_one_line_error_before_any_request(
-    server: FeedServer, cli: Cli
+    server: Server, cli: Cli
 ) -> None:
     """SSL_CERT_FILE naming a missing or broken file: exit 2 naming it, nothing polled."""
     url = server.serve("/a.rss", statuspage_rss([API]))

@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
 from statusstream.feeds import in_shard
-from tests.conftest import Cli
+from tests.e2e.command import Cli
 
 URLS = [f"https://status{n}.example.test/history.rss" for n in range(300)]
 

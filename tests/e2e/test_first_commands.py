@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import COMMAND, Cli, FeedServer
+from tests.e2e.command import COMMAND, Cli
 from tests.feedgen import incident, statuspage_rss
+from tests.servers import Server
 
 ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
@@ -54,7 +55,7 @@ def test_the_readme_starts_with_a_clone_and_a_virtual_environment() -> None:
     ]
 
 
-def test_the_first_run_shows_the_exit_status_jq_would_hide(server: FeedServer, cli: Cli) -> None:
+def test_the_first_run_shows_the_exit_status_jq_would_hide(server: Server, cli: Cli) -> None:
     """The README's first run, against a feed that fails, prints statusstream's exit 1."""
     if shutil.which("jq") is None:
         pytest.skip("jq is not installed (Debian package jq; .ci/run installs it)")
@@ -70,7 +71,7 @@ def test_the_first_run_shows_the_exit_status_jq_would_hide(server: FeedServer, c
     assert completed.stdout.splitlines()[-1] == "exit: 1", completed.stderr
 
 
-def test_the_cron_line_runs_with_crons_path(server: FeedServer, tmp_path: Path) -> None:
+def test_the_cron_line_runs_with_crons_path(server: Server, tmp_path: Path) -> None:
     """The cron line works as written where PATH has no venv: events appended, failures said."""
     home = tmp_path / "home"
     command = cron_command()

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import jsonschema
 
-from tests.conftest import COMMAND, Cli
+from tests.e2e.command import COMMAND, Cli
 
 
 def test_schema_option_prints_the_schema(cli: Cli) -> None:

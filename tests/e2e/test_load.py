@@ -6,20 +6,15 @@ import json
 import re
 from collections import Counter
 
-from tests.conftest import Cli
+from tests.e2e.command import Cli, run
 from tests.feedgen import incident, statuspage_rss
-from tests.hostile import (
-    HostileServer,
-    hostile_server,  # noqa: F401 - the `hostile` fixture
-    refused_url,
-    run,
-)
+from tests.servers import Server, refused_url
 
 FEEDS = 2000
 FAILURES = ("404", "500", "garbage", "hang", "refused", "reset")
 
 
-def test_2000_feeds_a_third_failing(hostile: HostileServer, cli: Cli) -> None:
+def test_2000_feeds_a_third_failing(server: Server, cli: Cli) -> None:
     """Completes with exit 1, every good feed's event written, no traceback, bounded memory."""
     good: list[str] = []
     lines = []
@@ -33,20 +28,20 @@ def test_2000_feeds_a_third_failing(hostile: HostileServer, cli: Cli) -> None:
             feed = incident(
                 f"i{number}", f"Incident {number}", ("Investigating", "2025-11-03 14:32", "x")
             )
-            url = hostile.respond(path, statuspage_rss([feed], host=f"s{number}.example.test"))
+            url = server.respond(path, statuspage_rss([feed], host=f"s{number}.example.test"))
             good.append(url)
         elif kind == "500":
-            url = hostile.respond(path, b"oops", status=500, reason=b"Internal Server Error")
+            url = server.respond(path, b"oops", status=500, reason=b"Internal Server Error")
         elif kind == "garbage":
-            url = hostile.respond(path, bytes(range(256)) * 8)
+            url = server.respond(path, bytes(range(256)) * 8)
         elif kind == "hang":
-            url = hostile.hang(path)
+            url = server.hang(path)
         elif kind == "reset":
-            url = hostile.reset(path)
+            url = server.reset(path)
         elif kind == "refused":
             url = refused + path
         else:
-            url = hostile.url(path)  # no route: 404
+            url = server.url(path)  # no route: 404
         lines.append(url)
     result = run(
         cli, "--once", "--since", "all", "--timeout", "2s", "--concurrency", "100",

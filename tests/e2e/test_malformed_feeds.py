@@ -8,13 +8,9 @@ from __future__ import annotations
 
 import json
 
-from tests.conftest import Cli
+from tests.e2e.command import Cli, run
 from tests.feedgen import incident, statuspage_rss
-from tests.hostile import (
-    HostileServer,
-    hostile_server,  # noqa: F401 - the `hostile` fixture
-    run,
-)
+from tests.servers import Server
 
 GOOD = statuspage_rss([incident("ok1", "Fine", ("Investigating", "2025-11-03 14:32", "Good."))])
 TITLE = "Caf\u00e9 \u2013 \u201cdown\u201d \u00bd"  # Windows-1252 has all four
@@ -41,13 +37,13 @@ def events(stdout: bytes) -> list[dict[str, object]]:
     return [json.loads(line) for line in stdout.splitlines()]
 
 
-def test_non_feeds_fail_with_one_clear_line_each(hostile: HostileServer, cli: Cli) -> None:
+def test_non_feeds_fail_with_one_clear_line_each(server: Server, cli: Cli) -> None:
     """An HTML page, an empty body, a truncated feed and garbage: one line each; others go on."""
-    good = hostile.respond("/good.rss", GOOD)
-    page = hostile.respond("/page", b"<!DOCTYPE html><html><body><p>Status</p></body></html>")
-    empty = hostile.respond("/empty.rss", b"")
-    truncated = hostile.respond("/cut.rss", GOOD[: len(GOOD) // 2])
-    garbage = hostile.respond("/garbage.rss", bytes(range(256)) * 4)
+    good = server.respond("/good.rss", GOOD)
+    page = server.respond("/page", b"<!DOCTYPE html><html><body><p>Status</p></body></html>")
+    empty = server.respond("/empty.rss", b"")
+    truncated = server.respond("/cut.rss", GOOD[: len(GOOD) // 2])
+    garbage = server.respond("/garbage.rss", bytes(range(256)) * 4)
     feeds = cli.feeds(good, f"Page {page}", f"Empty {empty}", f"Cut {truncated}", f"Junk {garbage}")
     result = run(cli, "--once", "--since", "all", feeds)
     assert result.code == 1
@@ -62,12 +58,12 @@ def test_non_feeds_fail_with_one_clear_line_each(hostile: HostileServer, cli: Cl
     assert len(errors) == len(expected)
     for line, start in zip(errors, expected, strict=True):
         assert line.startswith(f"statusstream: error: {start}")
-    hostile.respond("/cut.rss", GOOD)  # the whole document next time: its events, not lost
+    server.respond("/cut.rss", GOOD)  # the whole document next time: its events, not lost
     again = run(cli, "--once", "--since", "all", feeds)
     assert [event["title"] for event in events(again.stdout)] == ["Fine"]
 
 
-def test_charsets_declared_wrong_or_not_at_all(hostile: HostileServer, cli: Cli) -> None:
+def test_charsets_declared_wrong_or_not_at_all(server: Server, cli: Cli) -> None:
     """ISO-8859-1, Windows-1252, UTF-16 with a BOM, wrong and missing declarations: right text."""
     latin = "Café down"
     bodies = {
@@ -87,7 +83,7 @@ def test_charsets_declared_wrong_or_not_at_all(hostile: HostileServer, cli: Cli)
         "undeclared-latin1": rss(item(latin), declaration="").encode("latin-1"),
         "bom-no-declaration": b"\xef\xbb\xbf" + rss(item(TITLE), declaration="").encode(),
     }
-    lines = [f"{name} {hostile.respond(f'/{name}.rss', body)}" for name, body in bodies.items()]
+    lines = [f"{name} {server.respond(f'/{name}.rss', body)}" for name, body in bodies.items()]
     result = run(cli, "--once", "--since", "all", cli.feeds(*lines))
     assert result.code == 0, result.err
     titles = {str(event["source"]): event["title"] for event in events(result.stdout)}
@@ -95,7 +91,7 @@ def test_charsets_declared_wrong_or_not_at_all(hostile: HostileServer, cli: Cli)
     assert titles == {name: latin if name in in_latin else TITLE for name in bodies}
 
 
-def test_entity_bombs_cost_nothing(hostile: HostileServer, cli: Cli) -> None:
+def test_entity_bombs_cost_nothing(server: Server, cli: Cli) -> None:
     """Billion laughs and a quadratic blowup are not expanded: small events, small memory."""
     laughs = "".join(
         f'<!ENTITY lol{n} "{f"&lol{n - 1};" * 10 if n else "lol"}">' for n in range(10)
@@ -106,9 +102,9 @@ def test_entity_bombs_cost_nothing(hostile: HostileServer, cli: Cli) -> None:
         "quadratic": f'<!DOCTYPE rss [<!ENTITY big "{big}">]>'
         + rss(item("&big;" * 50_000)).split("?>", 1)[1],
     }
-    good = hostile.respond("/good.rss", GOOD)
+    good = server.respond("/good.rss", GOOD)
     lines = [good] + [
-        f"{name} {hostile.respond(f'/{name}', body.encode())}" for name, body in bombs.items()
+        f"{name} {server.respond(f'/{name}', body.encode())}" for name, body in bombs.items()
     ]
     result = run(cli, "--once", "--since", "all", cli.feeds(*lines))
     assert "Traceback" not in result.err

@@ -8,8 +8,9 @@ import time
 import jsonschema
 
 from statusstream.events import json_schema
-from tests.conftest import Cli, FeedServer
+from tests.e2e.command import Cli
 from tests.feedgen import incident, statuspage_rss
+from tests.servers import Server
 
 API_DOWN = incident(
     "api1",
@@ -35,7 +36,7 @@ def events(result_stdout: str) -> list[dict[str, object]]:
     return parsed
 
 
-def test_first_run_is_a_silent_baseline(server: FeedServer, cli: Cli) -> None:
+def test_first_run_is_a_silent_baseline(server: Server, cli: Cli) -> None:
     """The first sight of a feed emits nothing and says how many incidents it recorded."""
     url = server.serve("/a.rss", statuspage_rss([API_DOWN, OLD]))
     result = cli.run("--once", cli.feeds(f"Example {url}"))
@@ -45,7 +46,7 @@ def test_first_run_is_a_silent_baseline(server: FeedServer, cli: Cli) -> None:
     assert "1 feed polled: 0 not modified, 1 changed, 0 failed; 0 events written" in result.stderr
 
 
-def test_second_run_sends_validators_and_gets_304(server: FeedServer, cli: Cli) -> None:
+def test_second_run_sends_validators_and_gets_304(server: Server, cli: Cli) -> None:
     """Stored ETag and Last-Modified go back exactly as received; a 304 emits nothing."""
     url = server.serve("/a.rss", statuspage_rss([API_DOWN]))
     feeds = cli.feeds(url)
@@ -62,7 +63,7 @@ def test_second_run_sends_validators_and_gets_304(server: FeedServer, cli: Cli) 
     assert "1 not modified" in result.stderr
 
 
-def test_new_updates_are_emitted_exactly_once(server: FeedServer, cli: Cli) -> None:
+def test_new_updates_are_emitted_exactly_once(server: Server, cli: Cli) -> None:
     """An update added between runs is emitted once, as an `update` of its incident."""
     url = server.serve("/a.rss", statuspage_rss([API_DOWN]))
     feeds = cli.feeds(f"Example {url}")
@@ -83,7 +84,7 @@ def test_new_updates_are_emitted_exactly_once(server: FeedServer, cli: Cli) -> N
     assert cli.run("--once", feeds).stdout == ""
 
 
-def test_a_new_incident_is_new_then_updates(server: FeedServer, cli: Cli) -> None:
+def test_a_new_incident_is_new_then_updates(server: Server, cli: Cli) -> None:
     """A new incident's updates come oldest first, the first `new`, the rest `update`."""
     url = server.serve("/a.rss", statuspage_rss([OLD]))
     feeds = cli.feeds(url)
@@ -99,7 +100,7 @@ def test_a_new_incident_is_new_then_updates(server: FeedServer, cli: Cli) -> Non
     assert len({e["id"] for e in found}) == 3
 
 
-def test_since_all_emits_everything_on_first_sight(server: FeedServer, cli: Cli) -> None:
+def test_since_all_emits_everything_on_first_sight(server: Server, cli: Cli) -> None:
     """`--since all` emits every update of a new feed, with keys in the SPEC order."""
     url = server.serve("/a.rss", statuspage_rss([API_RESOLVED, OLD]))
     result = cli.run("--once", "--since", "all", cli.feeds(url))
@@ -113,7 +114,7 @@ def test_since_all_emits_everything_on_first_sight(server: FeedServer, cli: Cli)
     assert found[0]["provider"] == "statuspage"
 
 
-def test_since_duration_uses_each_updates_own_time(server: FeedServer, cli: Cli) -> None:
+def test_since_duration_uses_each_updates_own_time(server: Server, cli: Cli) -> None:
     """`--since 30d` on first sight emits only the updates of the last 30 days."""
     recent = time.strftime("%Y-%m-%d %H:%M", time.gmtime(time.time() - 86400))
     fresh = incident("new1", "Fresh", ("Investigating", recent, "Just now."))
@@ -122,7 +123,7 @@ def test_since_duration_uses_each_updates_own_time(server: FeedServer, cli: Cli)
     assert [(e["title"], e["change"]) for e in found] == [("Fresh", "new")]
 
 
-def test_definitions_from_stdin(server: FeedServer, cli: Cli) -> None:
+def test_definitions_from_stdin(server: Server, cli: Cli) -> None:
     """Definitions piped on stdin (no argument, and `-`) are read."""
     url = server.serve("/a.rss", statuspage_rss([API_DOWN]))
     result = cli.run("--once", "--since", "all", input=f"Piped {url}\n")
@@ -132,7 +133,7 @@ def test_definitions_from_stdin(server: FeedServer, cli: Cli) -> None:
     assert {e["source"] for e in events(result.stdout)} == {"Dash"}
 
 
-def test_partial_failure_exits_1_and_keeps_the_rest(server: FeedServer, cli: Cli) -> None:
+def test_partial_failure_exits_1_and_keeps_the_rest(server: Server, cli: Cli) -> None:
     """One failing feed: exit 1, the other feed's events written, state saved."""
     good = server.serve("/good.rss", statuspage_rss([API_DOWN]))
     missing = server.url("/missing.rss")
@@ -145,7 +146,7 @@ def test_partial_failure_exits_1_and_keeps_the_rest(server: FeedServer, cli: Cli
     assert good in json.loads(cli.state.read_text())["feeds"]
 
 
-def test_json_log_format(server: FeedServer, cli: Cli) -> None:
+def test_json_log_format(server: Server, cli: Cli) -> None:
     """`--log-format json`: every stderr line is a JSON object with level, feed and message."""
     good = server.serve("/good.rss", statuspage_rss([API_DOWN]))
     result = cli.run("--once", "--log-format", "json", cli.feeds(f"Good {good}", server.url("/x")))

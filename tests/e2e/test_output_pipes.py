@@ -14,13 +14,9 @@ import subprocess
 import jsonschema
 
 from statusstream.events import json_schema
-from tests.conftest import COMMAND, Cli, FeedServer
+from tests.e2e.command import COMMAND, Cli, run
 from tests.feedgen import incident, statuspage_rss
-from tests.hostile import (
-    HostileServer,
-    hostile_server,  # noqa: F401 - the `hostile` fixture
-    run,
-)
+from tests.servers import Server
 
 MANY = [
     incident(f"i{n}", f"Incident {n}", ("Resolved", f"2025-11-{n:02d} 10:00", "x" * 5000))
@@ -42,9 +38,9 @@ def events(result_stdout: str) -> list[dict[str, object]]:
     return parsed
 
 
-def test_a_full_disk_on_stdout_stops_and_loses_nothing(hostile: HostileServer, cli: Cli) -> None:
+def test_a_full_disk_on_stdout_stops_and_loses_nothing(server: Server, cli: Cli) -> None:
     """stdout on /dev/full: exit 1 with the reason, no traceback; the next run writes it all."""
-    url = hostile.respond("/a.rss", statuspage_rss(MANY))
+    url = server.respond("/a.rss", statuspage_rss(MANY))
     feeds = cli.feeds(url)
     for mode in (["--once"], ["--interval", "1h"]):
         cli.state.unlink(missing_ok=True)
@@ -57,9 +53,9 @@ def test_a_full_disk_on_stdout_stops_and_loses_nothing(hostile: HostileServer, c
         assert len(ids(after.stdout)) == len(MANY)
 
 
-def test_a_reader_leaving_in_continuous_mode_is_quiet(hostile: HostileServer, cli: Cli) -> None:
+def test_a_reader_leaving_in_continuous_mode_is_quiet(server: Server, cli: Cli) -> None:
     """`statusstream feeds | head -1` without --once: exit 0, no traceback, the rest next time."""
-    url = hostile.respond("/a.rss", statuspage_rss(MANY))
+    url = server.respond("/a.rss", statuspage_rss(MANY))
     feeds = cli.feeds(url)
     with subprocess.Popen(
         f"'{COMMAND}' --since all --interval 1h '{feeds}' | head -1",
@@ -80,9 +76,9 @@ def test_a_reader_leaving_in_continuous_mode_is_quiet(hostile: HostileServer, cl
     assert rest == everything[-len(rest) :]
 
 
-def test_a_closed_stdout_is_an_error_not_a_traceback(hostile: HostileServer, cli: Cli) -> None:
+def test_a_closed_stdout_is_an_error_not_a_traceback(server: Server, cli: Cli) -> None:
     """Started with fd 1 closed (`>&-`): exit 1 and a message, nothing recorded as written."""
-    url = hostile.respond("/a.rss", statuspage_rss(MANY[:2]))
+    url = server.respond("/a.rss", statuspage_rss(MANY[:2]))
     feeds = cli.feeds(url)
     result = run(
         cli, "--once", "--since", "all", feeds, stdout=None, preexec_fn=lambda: os.close(1),
@@ -94,9 +90,9 @@ def test_a_closed_stdout_is_an_error_not_a_traceback(hostile: HostileServer, cli
     assert len(ids(run(cli, "--once", feeds).stdout)) == 2
 
 
-def test_a_reader_gone_before_the_first_line(hostile: HostileServer, cli: Cli) -> None:
+def test_a_reader_gone_before_the_first_line(server: Server, cli: Cli) -> None:
     """A reader gone before the first line: exit 0, quietly; everything is written next time."""
-    url = hostile.respond("/a.rss", statuspage_rss(MANY))
+    url = server.respond("/a.rss", statuspage_rss(MANY))
     read, write = os.pipe()
     os.close(read)
     try:
@@ -108,7 +104,7 @@ def test_a_reader_gone_before_the_first_line(hostile: HostileServer, cli: Cli) -
     assert len(ids(run(cli, "--once", cli.feeds(url)).stdout)) == len(MANY)
 
 
-def test_head_closing_stdout_is_quiet_and_loses_nothing(server: FeedServer, cli: Cli) -> None:
+def test_head_closing_stdout_is_quiet_and_loses_nothing(server: Server, cli: Cli) -> None:
     """`| head -1` ends with exit 0 and no traceback; what was not written comes next time."""
     many = [
         incident(f"i{n}", f"Incident {n}", ("Resolved", f"2025-11-{n:02d} 10:00", "x" * 10000))

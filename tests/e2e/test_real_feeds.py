@@ -12,7 +12,9 @@ import xml.etree.ElementTree as ElementTree
 from collections import Counter
 from pathlib import Path
 
-from tests.conftest import Cli, FeedServer
+from tests.e2e.command import Cli
+from tests.real_feeds import real_feeds
+from tests.servers import Server
 
 SNAPSHOTS = ["2020-01-05", "2020-01-11", "2020-01-21", "2020-01-23T0200", "2020-01-23T2139"]
 _HEADER = re.compile(r"<small>(.*?)</small><br><strong>(.*?)</strong>", re.DOTALL)
@@ -39,8 +41,9 @@ def as_header(event: dict[str, str]) -> tuple[str, str, str]:
     return (event["link"], event["status"], f"{months[int(month) - 1]} {int(day)} {clock}")
 
 
-def test_digitalocean_polling_sequence(real_fixtures: Path, server: FeedServer, cli: Cli) -> None:
+def test_digitalocean_polling_sequence(server: Server, cli: Cli) -> None:
     """Five real snapshots served in turn: each run emits exactly the updates its snapshot adds."""
+    real_fixtures = real_feeds()
     feeds = cli.feeds(f"DigitalOcean {server.url('/history.rss')}")
     previous: Counter[tuple[str, str, str]] | None = None
     for snapshot in SNAPSHOTS:
@@ -61,10 +64,9 @@ def test_digitalocean_polling_sequence(real_fixtures: Path, server: FeedServer, 
     assert cli.run("--once", feeds).stdout == ""
 
 
-def test_rss_and_atom_twins_give_the_same_events(
-    real_fixtures: Path, server: FeedServer, cli: Cli
-) -> None:
+def test_rss_and_atom_twins_give_the_same_events(server: Server, cli: Cli) -> None:
     """A page's RSS and Atom feeds of one moment yield identical events (but `feed`, `observed`)."""
+    real_fixtures = real_feeds()
     for stem in ("githubstatus-2026-02-05", "claude-2026-02-04", "streamyard-2024-06"):
         outputs = []
         for extension in ("rss", "atom"):
@@ -80,8 +82,9 @@ def test_rss_and_atom_twins_give_the_same_events(
         assert len(outputs[0]) > 40
 
 
-def test_every_real_feed_polls_cleanly(real_fixtures: Path, server: FeedServer, cli: Cli) -> None:
+def test_every_real_feed_polls_cleanly(server: Server, cli: Cli) -> None:
     """Every real fixture, served at once: exit 0, events for each, no warning, no traceback."""
+    real_fixtures = real_feeds()
     lines = []
     for path in sorted(real_fixtures.glob("*.*")):
         if path.suffix in (".rss", ".atom"):

@@ -8,14 +8,9 @@ from __future__ import annotations
 
 import base64
 
-from tests.conftest import Cli
+from tests.e2e.command import Cli, run
 from tests.feedgen import incident, statuspage_rss
-from tests.hostile import (
-    HostileServer,
-    hostile_server,  # noqa: F401 - the `hostile` fixture
-    refused_url,
-    run,
-)
+from tests.servers import Server, refused_url
 
 SECRET = "s3cr3t-T0KEN-value"
 FEED = statuspage_rss([incident("a", "Down", ("Investigating", "2025-11-03 14:32", "Looking."))])
@@ -27,19 +22,17 @@ def assert_nowhere(secret: str, cli: Cli, *outputs: bytes) -> None:
         assert base64.b64encode(secret.encode()) not in output
 
 
-def test_a_header_secret_goes_to_the_server_and_nowhere_else(
-    hostile: HostileServer, cli: Cli
-) -> None:
+def test_a_header_secret_goes_to_the_server_and_nowhere_else(server: Server, cli: Cli) -> None:
     """X-Token reaches the server; no output, log line or state mentions it, failing or not."""
-    other = HostileServer()
+    other = Server()
     try:
         other.respond("/landing.rss", FEED)
-        good = hostile.respond("/good.rss", FEED)
-        failing = hostile.respond("/500.rss", b"oops", status=500)
-        echoing = hostile.respond("/401.rss", b"", status=401, reason=f"bad {SECRET}".encode())
-        hanging = hostile.hang("/hang.rss")
-        reset = hostile.reset("/reset.rss")
-        away = hostile.redirect("/away.rss", other.url("/landing.rss"))
+        good = server.respond("/good.rss", FEED)
+        failing = server.respond("/500.rss", b"oops", status=500)
+        echoing = server.respond("/401.rss", b"", status=401, reason=f"bad {SECRET}".encode())
+        hanging = server.hang("/hang.rss")
+        reset = server.reset("/reset.rss")
+        away = server.redirect("/away.rss", other.url("/landing.rss"))
         urls = [good, failing, echoing, hanging, reset, away, refused_url()]
         feeds = cli.feeds(*(f'{url} header="X-Token: $SECRET"' for url in urls))
         env = {**cli.env, "SECRET": SECRET}
@@ -55,7 +48,7 @@ def test_a_header_secret_goes_to_the_server_and_nowhere_else(
             assert "bad ***" in result.err
             assert_nowhere(SECRET, cli, result.stdout, result.stderr)
         for path in ("/good.rss", "/500.rss", "/401.rss", "/hang.rss", "/reset.rss", "/away.rss"):
-            assert {request.headers["x-token"] for request in hostile.hits(path)} == {SECRET}
+            assert {request.headers["x-token"] for request in server.hits(path)} == {SECRET}
         landed = other.hits("/landing.rss")
         assert len(landed) == 2
         assert all("x-token" not in request.headers for request in landed)
@@ -63,18 +56,16 @@ def test_a_header_secret_goes_to_the_server_and_nowhere_else(
         other.stop()
 
 
-def test_credentials_in_a_url_are_sent_as_basic_auth_and_hidden(
-    hostile: HostileServer, cli: Cli
-) -> None:
+def test_credentials_in_a_url_are_sent_as_basic_auth_and_hidden(server: Server, cli: Cli) -> None:
     """user:password@ in a URL becomes an Authorization header; the feed's URL is without it."""
-    good = hostile.respond("/good.rss", FEED)
-    failing = hostile.respond("/500.rss", b"oops", status=500)
+    good = server.respond("/good.rss", FEED)
+    failing = server.respond("/500.rss", b"oops", status=500)
     with_credentials = [url.replace("//", f"//reader:p%40ss-{SECRET}@") for url in (good, failing)]
     result = run(cli, "--once", "-v", "--health", "--since", "all", cli.feeds(*with_credentials))
     assert result.code == 1
     expected = "Basic " + base64.b64encode(f"reader:p@ss-{SECRET}".encode()).decode()
-    assert hostile.hits("/good.rss")[0].headers["authorization"] == expected
-    assert hostile.hits("/500.rss")[0].headers["authorization"] == expected
+    assert server.hits("/good.rss")[0].headers["authorization"] == expected
+    assert server.hits("/500.rss")[0].headers["authorization"] == expected
     assert f'"feed":"{good}"'.encode() in result.stdout
     assert_nowhere(SECRET, cli, result.stdout, result.stderr)
     assert b"reader" not in result.stdout + result.stderr + cli.state.read_bytes()

@@ -14,13 +14,9 @@ import subprocess
 import termios
 import time
 
-from tests.conftest import COMMAND, Cli
+from tests.e2e.command import COMMAND, Cli, run
 from tests.feedgen import incident, statuspage_rss
-from tests.hostile import (
-    HostileServer,
-    hostile_server,  # noqa: F401 - the `hostile` fixture
-    run,
-)
+from tests.servers import Server
 
 F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)
 PAGE = 4096
@@ -46,11 +42,11 @@ def ids(stdout: bytes) -> list[str]:
 
 
 def test_lines_a_partial_write_did_not_finish_are_written_next_time(
-    hostile: HostileServer, cli: Cli
+    server: Server, cli: Cli
 ) -> None:
     """The reader leaves with the pipe part full: every line whose bytes the kernel took in
     full counts as written (read or not), and exactly the others come next time."""
-    url = hostile.respond("/a.rss", statuspage_rss(MANY))
+    url = server.respond("/a.rss", statuspage_rss(MANY))
     feeds = cli.feeds(url)
     everything = run(cli, "--once", "--since", "all", "--no-state", feeds).stdout
     read, write = small_pipe()
@@ -76,10 +72,10 @@ def test_lines_a_partial_write_did_not_finish_are_written_next_time(
     assert ids(run(cli, "--once", feeds).stdout) == ids(everything)[whole:]
 
 
-def test_sigterm_stops_a_run_whose_reader_stalled(hostile: HostileServer, cli: Cli) -> None:
+def test_sigterm_stops_a_run_whose_reader_stalled(server: Server, cli: Cli) -> None:
     """stdout is a full pipe nobody reads: SIGTERM still saves the state and exits 0, and
     the lines the pipe took are not written again."""
-    url = hostile.respond("/a.rss", statuspage_rss(MANY))
+    url = server.respond("/a.rss", statuspage_rss(MANY))
     feeds = cli.feeds(url)
     read, write = small_pipe()
     with subprocess.Popen(

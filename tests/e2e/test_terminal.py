@@ -14,14 +14,9 @@ import pty
 import subprocess
 from html import escape
 
-from tests.conftest import COMMAND, Cli, FeedServer
+from tests.e2e.command import COMMAND, Cli, no_terminal_controls, run
 from tests.feedgen import StatusIncident, incident, statuspage_rss
-from tests.hostile import (
-    HostileServer,
-    hostile_server,  # noqa: F401 - the `hostile` fixture
-    no_terminal_controls,
-    run,
-)
+from tests.servers import Server
 
 NASTY = "\x1b[2J\x1b[31mred\x1b]0;pwned\x07\x9b31m\u202eevil\rover\x08\x7f"
 
@@ -92,10 +87,10 @@ def run_at_terminal(cli: Cli, *args: str) -> tuple[int, str]:
     return code, b"".join(chunks).decode()
 
 
-def test_feed_text_reaches_stdout_escaped(hostile: HostileServer, cli: Cli) -> None:
+def test_feed_text_reaches_stdout_escaped(server: Server, cli: Cli) -> None:
     """Controls in titles, text, links, guids and components never appear raw in JSON output."""
-    statuspage = hostile.respond("/nasty.rss", nasty_feed())
-    generic = hostile.respond("/nasty.atom", generic_feed())
+    statuspage = server.respond("/nasty.rss", nasty_feed())
+    generic = server.respond("/nasty.atom", generic_feed())
     result = run(cli, "--once", "--since", "all", cli.feeds(statuspage, generic))
     assert result.code == 0, result.err
     assert no_terminal_controls(result.stdout) == []
@@ -108,9 +103,9 @@ def test_feed_text_reaches_stdout_escaped(hostile: HostileServer, cli: Cli) -> N
     assert any("\u202e" in str(event["incident"]) for event in found)  # data: escaped, kept
 
 
-def test_readable_lines_on_a_terminal_are_clean(hostile: HostileServer, cli: Cli) -> None:
+def test_readable_lines_on_a_terminal_are_clean(server: Server, cli: Cli) -> None:
     """On a terminal (the readable one-line format) no control sequence from a feed is written."""
-    url = hostile.respond("/nasty.rss", nasty_feed())
+    url = server.respond("/nasty.rss", nasty_feed())
     primary, secondary = os.openpty()
     with subprocess.Popen(
         [str(COMMAND), "--once", "--since", "all", cli.feeds(url)],
@@ -138,16 +133,16 @@ def test_readable_lines_on_a_terminal_are_clean(hostile: HostileServer, cli: Cli
     assert no_terminal_controls(lines) == []
 
 
-def test_server_text_reaches_stderr_clean(hostile: HostileServer, cli: Cli) -> None:
+def test_server_text_reaches_stderr_clean(server: Server, cli: Cli) -> None:
     """Reason phrases, feed titles, declared encodings and codings are cleaned in diagnostics."""
     raw = NASTY.encode()
     reason = b"Boom " + raw.replace(b"\r", b"")  # a bare CR would break the status line
-    bad_reason = hostile.respond("/reason.rss", b"", status=500, reason=reason)
-    titled = hostile.respond("/titled.rss", nasty_feed())
-    declared = hostile.respond(
+    bad_reason = server.respond("/reason.rss", b"", status=500, reason=reason)
+    titled = server.respond("/titled.rss", nasty_feed())
+    declared = server.respond(
         "/declared.rss", b'<?xml version="1.0" encoding="' + raw + b'"?><html><p>not a feed'
     )
-    coding = hostile.respond("/coding.rss", b"x", headers={"Content-Encoding": NASTY[:9]})
+    coding = server.respond("/coding.rss", b"x", headers={"Content-Encoding": NASTY[:9]})
     feeds = cli.feeds(bad_reason, titled, declared, coding)
     for log_format in ("text", "json"):
         cli.state.unlink(missing_ok=True)
@@ -161,7 +156,7 @@ def test_server_text_reaches_stderr_clean(hostile: HostileServer, cli: Cli) -> N
         assert len([line for line in result.stdout.splitlines() if b"feed_failing" in line]) == 3
 
 
-def test_terminal_gets_readable_lines(server: FeedServer, cli: Cli) -> None:
+def test_terminal_gets_readable_lines(server: Server, cli: Cli) -> None:
     """At a terminal: one readable line per event; --json restores JSON Lines."""
     url = server.serve("/a.rss", statuspage_rss([API], title="Acme Status"))
     feeds = cli.feeds(f"Acme {url}")
@@ -174,7 +169,7 @@ def test_terminal_gets_readable_lines(server: FeedServer, cli: Cli) -> None:
     assert json.loads(line[line.index("{") :])["title"] == "API errors"
 
 
-def test_progress_only_at_a_terminal(server: FeedServer, cli: Cli) -> None:
+def test_progress_only_at_a_terminal(server: Server, cli: Cli) -> None:
     """A --once run shows done/total on a terminal's stderr, never on a pipe's."""
     urls = [server.serve(f"/{n}.rss", statuspage_rss([API])) for n in range(5)]
     feeds = cli.feeds(*urls)

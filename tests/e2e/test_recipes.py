@@ -12,10 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import COMMAND, Cli, FeedServer
+from tests.e2e.command import COMMAND, Cli
 from tests.feedgen import StatusIncident, incident, statuspage_rss
+from tests.servers import Server
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+README = Path(__file__).resolve().parents[2] / "README.md"
 
 OPEN_API = StatusIncident(
     "open1",
@@ -57,7 +58,7 @@ def run_recipe(recipe: str, cli: Cli, feeds: str, **env: str) -> subprocess.Comp
 
 
 @pytest.fixture
-def feeds(server: FeedServer, cli: Cli) -> str:
+def feeds(server: Server, cli: Cli) -> str:
     url = server.serve("/status.rss", statuspage_rss([OPEN_API, CLOSED_WEB], title="Acme Status"))
     return cli.feeds(f"Acme {url}")
 
@@ -95,7 +96,7 @@ def test_jq_summary(cli: Cli, feeds: str) -> None:
     ]
 
 
-def test_slack_webhook(server: FeedServer, cli: Cli, feeds: str) -> None:
+def test_slack_webhook(server: Server, cli: Cli, feeds: str) -> None:
     """The Slack recipe POSTs one JSON payload with a text per event."""
     if shutil.which("curl") is None:
         pytest.skip("curl is not installed (Debian package curl)")
@@ -107,7 +108,7 @@ def test_slack_webhook(server: FeedServer, cli: Cli, feeds: str) -> None:
     assert payloads[-1]["text"].startswith("Acme: *investigating* API errors\nhttps://")
 
 
-def test_cron_line(server: FeedServer, cli: Cli, tmp_path: Path) -> None:
+def test_cron_line(server: Server, cli: Cli, tmp_path: Path) -> None:
     """The cron command appends JSON lines to a file and exits 0; 1 when a feed fails."""
     [line] = [line for line in block_containing("sh", "*/5").splitlines() if line.startswith("*/5")]
     command = line.split(None, 5)[5].replace(

@@ -1,27 +1,39 @@
-"""Hostile servers and measured runs: the helpers of the `test_hardening_*` files.
+"""The one local HTTP server of the tests: HTTP/1.1 spoken by hand on 127.0.0.1 port 0.
 
-`HostileServer` speaks HTTP/1.1 by hand on 127.0.0.1 port 0 (an asyncio loop in a thread), so
-a test can make it do what well-behaved servers never do: stream 200 MB, trickle, hang, reset
-the connection, send raw bytes in a reason phrase, loop redirects. It logs every request.
-`run` starts the installed command in a small wrapper that reports its peak RSS.
+`Server` runs an asyncio loop in a thread and answers each path with a handler, so a test can
+make it behave like a well-kept status page or do what such servers never do:
+
+- `serve`: a body with an ETag and a Last-Modified, and a 304 to a request that matches them
+  (If-None-Match, or else If-Modified-Since), as nginx does; optionally after a delay;
+- `respond`: one complete response, any status, headers and reason phrase (raw bytes);
+- `stream`, `trickle`, `hang`, `reset`, `redirect`: chunked bodies from a generator, a byte
+  at a time, no answer, a TCP RST, a Location;
+- `route`: any handler, which writes whatever bytes it likes on the connection.
+
+It records every request (`requests`, `hits`, each with its arrival time), the body bytes sent
+by path (`sent`), and the bodies POSTed to any path (`posts`, a webhook's receiver). With
+`tls=` it speaks HTTPS. The `server` fixture (conftest.py) gives a test one; a test that needs
+a second (a proxy, another origin) uses `with Server() as other:`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import email.utils
+import hashlib
+import http
 import socket
+import ssl
 import struct
-import subprocess
-import sys
 import threading
-import zlib
-from collections.abc import Awaitable, Callable, Iterable, Iterator
+import time
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
+from types import TracebackType
 
 import pytest
 
-from tests.conftest import COMMAND, Cli
+PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
 
 
 @dataclass
@@ -30,6 +42,8 @@ class Request:
     path: str
     headers: dict[str, str]  # names in lower case
     raw: bytes  # the request head as received
+    body: bytes = b""
+    at: float = field(default_factory=time.monotonic)
 
 
 class Connection:
@@ -62,11 +76,21 @@ def head(status: int, headers: dict[str, str] | None = None, reason: bytes = b"X
     return b"\r\n".join(lines) + b"\r\n\r\n"
 
 
-class HostileServer:
-    def __init__(self) -> None:
+def phrase(status: int) -> bytes:
+    """The standard reason phrase of `status`."""
+    try:
+        return http.HTTPStatus(status).phrase.encode()
+    except ValueError:
+        return b"Unknown"
+
+
+class Server:
+    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
+        self.tls = tls
         self.routes: dict[str, Handler] = {}
         self.requests: list[Request] = []
         self.sent: dict[str, int] = {}  # body bytes sent, by path
+        self.posts: list[bytes] = []  # bodies POSTed to any path
         self._loop = asyncio.new_event_loop()
         self._tasks: set[asyncio.Task[None]] = set()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
@@ -76,11 +100,23 @@ class HostileServer:
 
     async def _start(self) -> asyncio.Server:
         return await asyncio.start_server(
-            self._connection, "127.0.0.1", 0, limit=1 << 20, backlog=4096
+            self._connection, "127.0.0.1", 0, limit=1 << 20, backlog=4096, ssl=self.tls
         )
 
+    def __enter__(self) -> Server:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
     def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
+        scheme = "https" if self.tls else "http"
+        return f"{scheme}://127.0.0.1:{self.port}{path}"
 
     def hits(self, path: str) -> list[Request]:
         return [request for request in self.requests if request.path == path]
@@ -90,6 +126,41 @@ class HostileServer:
         return self.url(path)
 
     # -- behaviours --------------------------------------------------------------------
+
+    def serve(
+        self,
+        path: str,
+        body: bytes,
+        *,
+        status: int = 200,
+        headers: dict[str, str] | None = None,
+        etag: bool = True,
+        delay: float = 0.0,
+    ) -> str:
+        """Serve `body` at `path` (replacing what was there), as a static file server does.
+
+        With `etag` a 200 carries an ETag and a Last-Modified (now), and a request whose
+        If-None-Match matches (or, without one, whose If-Modified-Since is not older) gets a
+        304. `delay`: seconds to wait before answering. Returns the URL.
+        """
+        tag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
+        modified = int(time.time())
+        validators = {"ETag": tag, "Last-Modified": email.utils.formatdate(modified, usegmt=True)}
+
+        async def handler(request: Request, connection: Connection) -> None:
+            if delay:
+                await asyncio.sleep(delay)
+            fields = {"Content-Type": "application/rss+xml", **(headers or {})}
+            if etag and status == 200:
+                fields = {**validators, **fields}
+                if _not_modified(request.headers, tag, modified):
+                    await connection.send(head(304, fields, phrase(304)))
+                    return
+            fields["Content-Length"] = str(len(body))
+            await connection.send(head(status, fields, phrase(status)) + body)
+            self.sent[path] = self.sent.get(path, 0) + len(body)
+
+        return self.route(path, handler)
 
     def respond(
         self,
@@ -170,11 +241,19 @@ class HostileServer:
         connection = Connection(reader, writer)
         try:
             while not connection.closed:
-                raw = await reader.readuntil(b"\r\n\r\n")
-                request = _parse(raw)
+                request = _parse(await reader.readuntil(b"\r\n\r\n"))
+                if request.method == "POST":
+                    if request.headers.get("expect", "").lower() == "100-continue":
+                        await connection.send(b"HTTP/1.1 100 Continue\r\n\r\n")
+                    length = int(request.headers.get("content-length", "0"))
+                    request.body = await reader.readexactly(length)
                 self.requests.append(request)
                 handler = self.routes.get(request.path)
-                if handler is None:
+                if request.method == "POST" and handler is None:
+                    self.posts.append(request.body)
+                    fields = {"Content-Type": "text/plain", "Content-Length": "2"}
+                    await connection.send(head(200, fields, b"OK") + b"ok")
+                elif handler is None:
                     body = b"not found"
                     fields = {"Content-Type": "text/plain", "Content-Length": str(len(body))}
                     await connection.send(head(404, fields, b"Not Found") + body)
@@ -212,11 +291,20 @@ def _parse(raw: bytes) -> Request:
     return Request(method, path, headers, raw)
 
 
-@pytest.fixture(name="hostile")
-def hostile_server() -> Iterator[HostileServer]:
-    server = HostileServer()
-    yield server
-    server.stop()
+def _not_modified(headers: dict[str, str], etag: str, modified: int) -> bool:
+    """Does a conditional GET match? If-None-Match decides when sent (RFC 9110 13.2.2)."""
+    if "if-none-match" in headers:
+        return etag in (tag.strip() for tag in headers["if-none-match"].split(","))
+    since = headers.get("if-modified-since")
+    if since is None:
+        return False
+    try:
+        return email.utils.parsedate_to_datetime(since).timestamp() >= modified
+    except (TypeError, ValueError):
+        return False
+
+
+# -- the network around the tests -------------------------------------------------------
 
 
 def refused_url(path: str = "/feed.rss") -> str:
@@ -227,103 +315,10 @@ def refused_url(path: str = "/feed.rss") -> str:
     return f"http://127.0.0.1:{port}{path}"
 
 
-# -- bodies ----------------------------------------------------------------------------
-
-
-def gzip_bomb(size: int = 1 << 30) -> bytes:
-    """A valid gzip member of `size` zero bytes (a multiple of 1 MiB) in about size/1000 bytes.
-
-    After a full flush a deflate compressor starts afresh, so one compressed MiB of zeros can be
-    repeated verbatim; only the CRC needs the whole input.
-    """
-    mebibyte = bytes(1 << 20)
-    deflate = zlib.compressobj(9, zlib.DEFLATED, -15)
-    block = deflate.compress(mebibyte) + deflate.flush(zlib.Z_FULL_FLUSH)
-    crc = 0
-    for _ in range(size >> 20):
-        crc = zlib.crc32(mebibyte, crc)
-    header = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\xff"
-    trailer = struct.pack("<II", crc, size & 0xFFFFFFFF)
-    return header + block * (size >> 20) + deflate.flush() + trailer
-
-
-def zeros(total: int, piece: int = 1 << 16) -> Iterator[bytes]:
-    chunk = bytes(piece)
-    for _ in range(total // piece):
-        yield chunk
-
-
-# -- running the command ---------------------------------------------------------------
-
-_MEASURE = """
-import resource, subprocess, sys
-completed = subprocess.run(sys.argv[2:])
-with open(sys.argv[1], "w") as report:
-    report.write(str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))
-sys.exit(completed.returncode)
-"""
-
-
-@dataclass
-class Run:
-    code: int
-    stdout: bytes
-    stderr: bytes
-    peak_mib: float = field(default=0.0)  # peak resident set size of the process
-
-    @property
-    def out(self) -> str:
-        return self.stdout.decode()
-
-    @property
-    def err(self) -> str:
-        return self.stderr.decode()
-
-
-def run(
-    cli: Cli,
-    *args: str,
-    input: bytes = b"",
-    stdout: int | None = subprocess.PIPE,
-    env: dict[str, str] | None = None,
-    preexec_fn: Callable[[], object] | None = None,
-    measure: bool = True,
-    timeout: float = 60,
-) -> Run:
-    """Run the installed command; with `measure`, also its peak RSS (a wrapper reports it)."""
-    command = [str(COMMAND), *args]
-    report = cli.directory / ".peak-rss"
-    if measure:
-        command = [sys.executable, "-c", _MEASURE, str(report), *command]
-    completed = subprocess.run(
-        command,
-        input=input,
-        stdout=stdout,
-        stderr=subprocess.PIPE,
-        env=env or cli.env,
-        cwd=cli.directory,
-        preexec_fn=preexec_fn,
-        timeout=timeout,
-    )
-    peak = int(report.read_text()) / 1024 if measure else 0.0
-    return Run(completed.returncode, completed.stdout or b"", completed.stderr, peak)
-
-
-def state_temporaries(state: Path) -> list[Path]:
-    """Temporary files of an atomic save left beside the state file."""
-    return sorted(state.parent.glob(f".{state.name}.*"))
-
-
-def no_terminal_controls(data: bytes) -> list[str]:
-    """The control characters and bidi overrides in UTF-8 text that could drive a terminal."""
-    text = data.decode("utf-8", "backslashreplace")
-    return sorted(
-        {
-            f"U+{ord(char):04X}"
-            for char in text
-            if (ord(char) < 0x20 and char not in "\n")
-            or 0x7F <= ord(char) <= 0x9F
-            or 0x202A <= ord(char) <= 0x202E
-            or 0x2066 <= ord(char) <= 0x2069
-        }
-    )
+def clear_proxies(environment: pytest.MonkeyPatch | dict[str, str]) -> None:
+    """Remove the proxy variables (either case) from a monkeypatched or a child's environment."""
+    for name in (*PROXY_VARIABLES, *(name.upper() for name in PROXY_VARIABLES)):
+        if isinstance(environment, dict):
+            environment.pop(name, None)
+        else:
+            environment.delenv(name, raising=False)
