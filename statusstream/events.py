@@ -12,7 +12,6 @@ from statusstream.statuses import ALL_STATUSES
 SCHEMA_ID = "statusstream/1"
 
 
-
 @dataclass(frozen=True, slots=True)
 class Event:
     id: str

@@ -8,6 +8,7 @@ process reports.
 from __future__ import annotations
 
 import os
+import pty
 import subprocess
 import sys
 import time
@@ -152,3 +153,28 @@ def no_terminal_controls(data: bytes) -> list[str]:
             or 0x2066 <= ord(char) <= 0x2069
         }
     )
+
+
+def run_at_terminal(cli: Cli, *args: str) -> tuple[int, str]:
+    """Run with stdout and stderr on a pseudo-terminal; returns the exit code and what it showed."""
+    primary, secondary = pty.openpty()
+    with subprocess.Popen(
+        [str(COMMAND), *args],
+        stdin=subprocess.DEVNULL,
+        stdout=secondary,
+        stderr=secondary,
+        env=cli.env,
+    ) as process:
+        os.close(secondary)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(primary, 65536)
+            except OSError:  # EIO: the terminal's other side closed
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        code = process.wait(timeout=60)
+    os.close(primary)
+    return code, b"".join(chunks).decode()

@@ -5,14 +5,11 @@ Every test runs the installed command; the terminal tests give it a pseudo-termi
 
 from __future__ import annotations
 
-import os
-import pty
 import re
 import socket
-import subprocess
 import time
 
-from tests.e2e.command import COMMAND, Cli
+from tests.e2e.command import Cli, run_at_terminal
 from tests.feedgen import incident, statuspage_rss
 from tests.servers import Server
 
@@ -30,28 +27,6 @@ def refused_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
-
-
-def at_terminal(cli: Cli, *args: str) -> tuple[int, str]:
-    """Run with stdout and stderr on one pseudo-terminal; the exit code and what it showed."""
-    primary, secondary = pty.openpty()
-    with subprocess.Popen(
-        [str(COMMAND), *args], stdin=subprocess.DEVNULL, stdout=secondary, stderr=secondary,
-        env=cli.env,
-    ) as process:  # fmt: skip
-        os.close(secondary)
-        chunks = []
-        while True:
-            try:
-                chunk = os.read(primary, 65536)
-            except OSError:  # EIO: the terminal's other side closed
-                break
-            if not chunk:
-                break
-            chunks.append(chunk)
-        code = process.wait(timeout=60)
-    os.close(primary)
-    return code, b"".join(chunks).decode()
 
 
 def test_every_once_run_names_every_failed_feed_even_with_q(server: Server, cli: Cli) -> None:
@@ -132,7 +107,7 @@ def test_the_progress_line_is_wiped_before_json_lines_at_a_terminal(
     """--json at a terminal: no event line starts on the progress line's text."""
     urls = [server.serve(f"/{n}.rss", statuspage_rss([API])) for n in range(3)]
     server.serve("/0.rss", statuspage_rss([API]), delay=0.6)
-    code, shown = at_terminal(cli, "--once", "--json", "--since", "all", cli.feeds(*urls))
+    code, shown = run_at_terminal(cli, "--once", "--json", "--since", "all", cli.feeds(*urls))
     assert code == 0, shown
     assert shown.count('{"id"') == 3
     for match in re.finditer(r'\{"id"', shown):

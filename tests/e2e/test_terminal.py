@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import json
 import os
-import pty
 import subprocess
 from html import escape
 
-from tests.e2e.command import COMMAND, Cli, no_terminal_controls, run
+from tests.e2e.command import COMMAND, Cli, no_terminal_controls, run, run_at_terminal
 from tests.feedgen import StatusIncident, incident, statuspage_rss
 from tests.servers import Server
 
@@ -60,31 +59,6 @@ API = StatusIncident(
     incident("api1", "", ("Investigating", "2025-11-03 14:32", "Looking.")).updates,
     components=("API",),
 )
-
-
-def run_at_terminal(cli: Cli, *args: str) -> tuple[int, str]:
-    """Run with stdout and stderr on a pseudo-terminal; returns the exit code and what it showed."""
-    primary, secondary = pty.openpty()
-    with subprocess.Popen(
-        [str(COMMAND), *args],
-        stdin=subprocess.DEVNULL,
-        stdout=secondary,
-        stderr=secondary,
-        env=cli.env,
-    ) as process:
-        os.close(secondary)
-        chunks = []
-        while True:
-            try:
-                chunk = os.read(primary, 65536)
-            except OSError:  # EIO: the terminal's other side closed
-                break
-            if not chunk:
-                break
-            chunks.append(chunk)
-        code = process.wait(timeout=60)
-    os.close(primary)
-    return code, b"".join(chunks).decode()
 
 
 def test_feed_text_reaches_stdout_escaped(server: Server, cli: Cli) -> None:
