@@ -2,8 +2,13 @@
 
 Identity (SPEC §3): an incident is keyed by feed + incident id; a structured update by
 status + time + its rank among the incident's updates with that status and time; an
-unstructured one by its normalised title and text. Pure: the caller writes the events and
-records them, so nothing unwritten is ever marked as emitted.
+unstructured one by its status and normalised title and text, so `[Investigating] X` then
+`[Resolved] X` are two updates. Pure: the caller writes the events and records them, so
+nothing unwritten is ever marked as emitted.
+
+Unstructured updates were once keyed without their status. An incident recorded that way
+has no `STATUS_KEYED` mark: its updates are looked up by the old key, and recorded again
+under the new one with the mark, so only the change after that is judged by status.
 
 A known feed in which most incidents suddenly look new has rotated its ids, or was last read
 long ago: only its updates newer than the newest one recorded before (`FeedState.newest`) are
@@ -13,6 +18,7 @@ weeks still gets the news it missed.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -26,6 +32,8 @@ from statusstream.timeutil import rfc3339
 
 # A known feed in which this many incidents, and most of them, look new has rotated its ids.
 ROTATION_MIN_INCIDENTS = 3
+# Recorded in an incident whose unstructured updates are keyed with their status.
+STATUS_KEYED = digest("statusstream: unstructured updates keyed with their status")
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +44,7 @@ class Keyed:
     incident_key: str
     update_key: str
     event_id: str
+    legacy_key: str | None = None  # an unstructured update with a status: its key without it
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,8 +86,10 @@ def plan(
     keyed = list(key_updates(updates, source.url))
     present = frozenset(item.incident_key for item in keyed)
     newest = _newest(keyed, observed)
+    marks = tuple({(item.incident_key, STATUS_KEYED) for item in keyed if item.legacy_key})
     if not state.baselined:
-        return _first_sight(keyed, present, source, observed, since, newest)
+        first = _first_sight(keyed, present, source, observed, since, newest)
+        return dataclasses.replace(first, silent=marks + first.silent)
     unknown = {item.incident_key for item in keyed if not state.knows_incident(item.incident_key)}
     # Ids rotated: most of the feed looks new *and* most of what it held last time vanished.
     last_present = state.present_last_time()
@@ -88,9 +99,15 @@ def plan(
         and len(unknown) * 2 > len(present)
         and len(last_present & present) * 2 < len(last_present)
     )
-    fresh = [item for item in keyed if not state.knows(item.incident_key, item.update_key)]
+    migrated = [item for item in keyed if _known_by_legacy_key(state, item)]
+    silent = marks + tuple((item.incident_key, item.update_key) for item in migrated)
+    known = {id(item) for item in migrated}
+    fresh = [
+        item
+        for item in keyed
+        if id(item) not in known and not state.knows(item.incident_key, item.update_key)
+    ]
     started = {item.incident_key for item in keyed if state.knows_incident(item.incident_key)}
-    silent: tuple[tuple[str, str], ...] = ()
     if rotated:
         # Only what is newer than all that was recorded is news; without that mark (a state
         # from before it was kept), nothing is.
@@ -98,10 +115,20 @@ def plan(
         news = [item for item in fresh if _after(item.update.time, mark)]
         older = [item for item in keyed if not _after(item.update.time, mark)]
         started |= {item.incident_key for item in older}
-        silent = tuple((item.incident_key, item.update_key) for item in older)
+        silent += tuple((item.incident_key, item.update_key) for item in older)
         fresh = news
     events = _events(fresh, started, source, observed)
     return Plan(events, silent, present, None, rotated=rotated, newest=newest)
+
+
+def _known_by_legacy_key(state: FeedState, item: Keyed) -> bool:
+    """Emitted before unstructured updates were keyed with their status?"""
+    return (
+        item.legacy_key is not None
+        and not state.knows(item.incident_key, item.update_key)
+        and not state.knows(item.incident_key, STATUS_KEYED)
+        and state.knows(item.incident_key, item.legacy_key)
+    )
 
 
 def _after(moment: datetime | None, mark: float | None) -> bool:
@@ -182,7 +209,9 @@ def key_updates(updates: Sequence[Update], feed_url: str) -> Iterable[Keyed]:
             ranks[slot] = rank + 1
             identity = f"{slot[1]}\x1f{rank}"
         else:
-            identity = "text\x1f" + " ".join(f"{update.title}\n{update.message}".split())
+            text = " ".join(f"{update.title}\n{update.message}".split())
+            legacy = "text\x1f" + text
+            identity = f"text\x1f{update.status}\x1f{text}" if update.status else legacy
         scope = update.incident
         if not scope.startswith(("http://", "https://")):
             scope = f"{feed_url} {scope}"
@@ -194,4 +223,5 @@ def key_updates(updates: Sequence[Update], feed_url: str) -> Iterable[Keyed]:
             incident_key=incident_key,
             update_key=digest(identity),
             event_id=hashlib.sha256(f"{scope}\x1f{identity}".encode()).hexdigest()[:24],
+            legacy_key=None if update.structured or not update.status else digest(legacy),
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from statusstream import tracker
 from statusstream.feedstate import FeedState
 from statusstream.parsing import parse_feed
 from statusstream.tracker import Source, plan
@@ -101,3 +102,44 @@ def test_atom_entries_use_updated_for_time_and_published_as_given() -> None:
     (event,) = events(body)
     assert (event.time, event.published) == ("2026-03-02T09:30:00Z", "2026-03-01T08:00:00Z")
     assert (event.status, event.kind) == ("completed", "maintenance")
+
+
+def baselined(feed: bytes, source: Source, observed: datetime) -> FeedState:
+    """A state that has seen `feed` once, recorded as the poller records a first sight."""
+    state = FeedState()
+    for keys in plan(state, parse_feed(feed).updates, source, observed, None).silent:
+        state.record(*keys)
+    state.mark_baselined()
+    return state
+
+
+def test_a_new_status_with_the_same_text_is_an_update() -> None:
+    """`[Investigating] X` then `[Resolved] X`, the text unchanged: the status is news."""
+    source = Source("Blog", FEED_URL, "generic")
+    observed = datetime(2026, 3, 2, tzinfo=UTC)
+    link = "https://e.test/a"
+    state = baselined(rss([item("[Investigating] Mail delays", "Delays.", link)]), source, observed)
+    resolved = parse_feed(rss([item("[Resolved] Mail delays", "Delays.", link)]))
+    pending = plan(state, resolved.updates, source, observed, None).pending
+    assert [(p.event.change, p.event.status) for p in pending] == [("update", "resolved")]
+
+
+def test_incidents_recorded_before_statuses_were_keyed_stay_quiet_then_follow_them() -> None:
+    """A state from before: its updates are known by their old key (nothing is emitted again),
+    are recorded under the new one, and the next change of status is news."""
+    source = Source("Blog", FEED_URL, "generic")
+    observed = datetime(2026, 3, 2, tzinfo=UTC)
+    link = "https://e.test/a"
+    investigating = parse_feed(rss([item("[Investigating] Mail delays", "Delays.", link)]))
+    state = FeedState()
+    for keyed in tracker.key_updates(investigating.updates, FEED_URL):
+        assert keyed.legacy_key is not None
+        state.record(keyed.incident_key, keyed.legacy_key)  # as the old key recorded it
+    state.mark_baselined()
+    again = plan(state, investigating.updates, source, observed, None)
+    assert again.pending == ()
+    for keys in again.silent:
+        state.record(*keys)
+    resolved = parse_feed(rss([item("[Resolved] Mail delays", "Delays.", link)]))
+    pending = plan(state, resolved.updates, source, observed, None).pending
+    assert [(p.event.change, p.event.status) for p in pending] == [("update", "resolved")]
