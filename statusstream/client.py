@@ -54,8 +54,15 @@ class Clients:
         return client
 
     async def __aenter__(self) -> Clients:
+        """Check the environment once, before any request: CA bundles and proxies."""
         if self._factory is None:
             self._tls = tls_context()
+            try:
+                probe = open_client(self._tls)
+            except (ImportError, ValueError, httpx2.HTTPError) as exc:
+                message = f"cannot use the proxies the environment names: {exc}"
+                raise UsageError(message) from exc
+            await probe.aclose()
         return self
 
     async def __aexit__(

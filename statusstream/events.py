@@ -45,15 +45,16 @@ class Event:
 
 
 def health_event(
-    source: str, feed: str, provider: str, change: str, reason: str, now: str
+    source: str, feed: str, provider: str | None, change: str, reason: str, now: str
 ) -> Event:
-    """A `--health` line: `feed_failing` or `feed_recovered`, `reason` as its title."""
+    """A `--health` line: `feed_failing` or `feed_recovered`, `reason` as its title; the
+    provider named in the feed's definition, else `unknown`."""
     identity = f"{feed}\x1f{change}\x1f{now}"
     return Event(
         id=hashlib.sha256(identity.encode()).hexdigest()[:24],
         source=source,
         feed=feed,
-        provider=provider,
+        provider=provider or "unknown",
         incident=None,
         title=reason,
         link=None,

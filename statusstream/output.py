@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import itertools
 import os
 import re
 import stat
 from collections.abc import Callable, Sequence
+from typing import NoReturn
 
 import trio
 
@@ -31,6 +33,9 @@ _ESCAPE = {code: f"\\u{code:04x}" for first, last in _ESCAPED for code in range(
 _NEEDS_ESCAPE = re.compile(
     "[" + "".join(f"{chr(first)}-{chr(last)}" for first, last in _ESCAPED) + "]"
 )
+
+
+FINISH_LINE = 1.0  # seconds a cancelled write may still take to end the line it cut
 
 
 class Output:
@@ -52,7 +57,10 @@ class Output:
         if self._fd is not None and _is_stream(self._fd) and os.get_blocking(self._fd):
             os.set_blocking(self._fd, False)
             self._restore_blocking = True
-        self._lock = trio.Lock()  # one group at a time: a part-written one goes on first
+        self._lock = trio.Lock()  # one group at a time, so lines never interleave
+        # The rest of a line whose write was cancelled part-way: it goes out before anything
+        # else, or the next line would be glued to its start.
+        self._tail = b""
         self.written = 0
 
     def close(self) -> None:
@@ -71,41 +79,62 @@ class Output:
         Lines produced together go out in one write. A reader that leaves (`| head -1`)
         ends the run with `OutputClosed`; the lines it never got are written next time.
         """
-        if self._fd is None:
-            message = "cannot write to stdout: it is closed"
-            raise OutputError(message)
         encoded = [_escaped(line).encode("utf-8") + b"\n" for line in lines]
-        ends = []
-        total = 0
-        for line in encoded:
-            total += len(line)
-            ends.append(total)
-        data = memoryview(b"".join(encoded))
+        ends = list(itertools.accumulate(map(len, encoded)))
         async with self._lock:
-            await self._write(data, ends, taken)
+            if self._before_write is not None:
+                self._before_write()
+            if self._tail:
+                await self._send(memoryview(self._tail), [len(self._tail)], lambda index: None)
+                self._tail = b""
+            await self._send(memoryview(b"".join(encoded)), ends, self._counted(taken))
 
-    async def _write(self, data: memoryview, ends: list[int], taken: Callable[[int], None]) -> None:
-        if self._fd is None:  # closed under an earlier group that waited for this one
-            message = "cannot write to stdout: it is closed"
-            raise OutputError(message)
-        if self._before_write is not None:
-            self._before_write()
+    def _counted(self, taken: Callable[[int], None]) -> Callable[[int], None]:
+        def counted(index: int) -> None:
+            self.written += 1
+            taken(index)
+
+        return counted
+
+    async def _send(self, data: memoryview, ends: list[int], taken: Callable[[int], None]) -> None:
         sent = done = 0
-        total = len(data)
-        while sent < total:
+        while sent < len(data):
+            if self._fd is None:  # closed under an earlier group that waited for this one
+                message = "cannot write to stdout: it is closed"
+                raise OutputError(message)
             try:
                 sent += os.write(self._fd, data[sent:])
             except BlockingIOError:
-                await trio.lowlevel.wait_writable(self._fd)
+                try:
+                    await trio.lowlevel.wait_writable(self._fd)
+                except trio.Cancelled:
+                    line_start = ends[done - 1] if done else 0
+                    if sent > line_start:
+                        await self._finish_line(data[sent : ends[done]])
+                    raise
                 continue
             except OSError as exc:
                 self._fail(exc)
             while done < len(ends) and ends[done] <= sent:
                 taken(done)
                 done += 1
-                self.written += 1
 
-    def _fail(self, exc: OSError) -> None:
+    async def _finish_line(self, rest: memoryview) -> None:
+        """Cancelled in the middle of a line: give the reader a moment to take the rest (the
+        line is not counted as written either way), else keep it for the next write."""
+        assert self._fd is not None
+        with trio.CancelScope(shield=True), trio.move_on_after(FINISH_LINE):
+            while rest:
+                try:
+                    rest = rest[os.write(self._fd, rest) :]
+                except BlockingIOError:
+                    await trio.lowlevel.wait_writable(self._fd)
+                except OSError:
+                    return
+        self._tail = bytes(rest)
+
+    def _fail(self, exc: OSError) -> NoReturn:
+        self.close()
         _silence_stdout(self._fd)
         self._fd = None
         if exc.errno == errno.EPIPE:

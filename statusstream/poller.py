@@ -168,6 +168,8 @@ class Poller:
     async def _failed(
         self, spec: FeedSpec, feed: FeedState, reason: str, retry_after: float | None = None
     ) -> None:
+        here = where(spec.url)  # SPEC: every failure names the host, and the port if not default
+        reason = reason if reason.startswith(f"{here}: ") else f"{here}: {reason}"
         started = feed.fail(reason, retry_after, time.time())
         self._changed.set()
         self.report.failed(spec, reason, started=started, failures=feed.failures)
@@ -186,6 +188,5 @@ class Poller:
     async def _health(self, spec: FeedSpec, change: str, reason: str) -> None:
         if self.settings.health:
             now = rfc3339(utcnow())
-            provider = spec.provider or "unknown"
-            event = health_event(name(spec), spec.url, provider, change, reason, now)
+            event = health_event(name(spec), spec.url, spec.provider, change, reason, now)
             await self.output.write([self.output.render(event)], lambda index: None)

@@ -11,11 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from statusstream.feeds import FeedSpec
-from statusstream.log import Log
-
-
-def plural(count: int, word: str) -> str:
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+from statusstream.log import Log, counted
 
 
 @dataclass(slots=True)
@@ -28,14 +24,14 @@ class Tally:
 
     @property
     def done(self) -> int:
-        return self.not_modified + self.changed + self.failed + self.deferred
+        return self.polled + self.deferred
 
     def summary(self, events: int) -> str:
-        deferred = f", {self.deferred} deferred" if self.deferred else ""
+        deferred = f"; {self.deferred} deferred (not asked)" if self.deferred else ""
         return (
-            f"{plural(self.polled, 'feed')} polled: {self.not_modified} not modified, "
+            f"{counted(self.polled, 'feed')} polled: {self.not_modified} not modified, "
             f"{self.changed} changed, {self.failed} failed{deferred}; "
-            f"{plural(events, 'event')} written"
+            f"{counted(events, 'event')} written"
         )
 
 
@@ -56,12 +52,12 @@ class Report:
         if windowed and not new:
             self.log.debug("changed: nothing newer than --since", name(spec))
         else:
-            self.log.debug(f"changed: {plural(new, 'new update')}", name(spec))
+            self.log.debug(f"changed: {counted(new, 'new update')}", name(spec))
 
     def baseline(self, source: str, incidents: int) -> None:
         """`source`: the feed's name, or its own title when it was defined without one."""
         self.log.info(
-            f"first poll: {plural(incidents, 'incident')} recorded as the baseline"
+            f"first poll: {counted(incidents, 'incident')} recorded as the baseline"
             " (nothing emitted; --since emits past updates)",
             source,
         )
@@ -79,17 +75,16 @@ class Report:
         if started:
             self.log.error(f"failing: {reason}", name(spec))
         elif self.once:
-            self.log.error(f"still failing ({plural(failures, 'poll')}): {reason}", name(spec))
+            self.log.error(f"still failing ({counted(failures, 'poll')}): {reason}", name(spec))
         else:
-            self.log.debug(f"still failing ({plural(failures, 'poll')}): {reason}", name(spec))
+            self.log.debug(f"still failing ({counted(failures, 'poll')}): {reason}", name(spec))
 
     def recovered(self, spec: FeedSpec, failures: int) -> None:
-        self.log.info(f"recovered after {plural(failures, 'failed poll')}", name(spec))
+        self.log.info(f"recovered after {counted(failures, 'failed poll')}", name(spec))
 
     def deferred(self, spec: FeedSpec, wait: float) -> None:
         """Not polled: the server asked to be left alone for `wait` seconds more."""
         if self.once:
-            self.tally.polled += 1
             self.tally.deferred += 1
             self.log.info(f"deferred: the server asked to wait {wait:.0f}s more", name(spec))
         else:

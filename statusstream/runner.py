@@ -84,7 +84,7 @@ class Runner:
                         nursery.cancel_scope.cancel()
                     else:
                         nursery.start_soon(self._save_on_change, poller)
-                        await self._apply(poller, feeds, nursery)
+                        self._apply(poller, feeds, nursery)
             finally:
                 if poller.dirty:  # else the file holds this state already
                     self.save()
@@ -124,10 +124,11 @@ class Runner:
 
     # -- continuous mode ---------------------------------------------------------------
 
-    async def _apply(
-        self, poller: Poller, feeds: tuple[FeedSpec, ...], nursery: trio.Nursery
-    ) -> None:
-        """Follow exactly these feeds: stop the dropped ones, start the new ones."""
+    def _apply(self, poller: Poller, feeds: tuple[FeedSpec, ...], nursery: trio.Nursery) -> None:
+        """Follow exactly these feeds: stop the dropped ones, start the new ones.
+
+        Not async: two SIGHUPs close together cannot interleave and start a feed twice.
+        """
         wanted = {spec.url: spec for spec in feeds}
         for url in list(self._running):
             if url not in wanted:
@@ -135,22 +136,16 @@ class Runner:
         self._specs = wanted  # a kept feed picks up changed options at its next poll
         for url in wanted:
             if url not in self._running:
-                self._running[url] = await nursery.start(self._follow, poller, url)
+                scope = self._running[url] = trio.CancelScope()
+                nursery.start_soon(self._follow, poller, url, scope)
 
-    async def _follow(
-        self,
-        poller: Poller,
-        url: str,
-        task_status: trio.TaskStatus[trio.CancelScope] = trio.TASK_STATUS_IGNORED,
-    ) -> None:
-        with trio.CancelScope() as scope:
-            task_status.started(scope)
+    async def _follow(self, poller: Poller, url: str, scope: trio.CancelScope) -> None:
+        with scope:
             wait = self.state.feed(url).deferred_for(time.time())
-            if wait:
-                self.report.deferred(self._specs[url], wait)
+            if wait and (spec := self._specs.get(url)) is not None:
+                self.report.deferred(spec, wait)
             await trio.sleep(wait)
-            while url in self._specs:
-                spec = self._specs[url]
+            while (spec := self._specs.get(url)) is not None:
                 polled = await self._poll(poller, spec)
                 await trio.sleep(self.delay(spec, polled))
 
@@ -202,7 +197,7 @@ class Runner:
         except StatusStreamError as exc:
             self.log.error(f"SIGHUP: keeping the current {len(self._specs)} feeds: {exc}")
             return
-        nursery.start_soon(self._apply, poller, specs, nursery)
+        self._apply(poller, specs, nursery)
         self.log.info(f"SIGHUP: following {len(specs)} feeds")
 
     def save(self) -> None:

@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from statusstream.timeutil import ALL_TIME
-
 # Requests in flight in all: high enough that a `--once` run over many hosts is bound by
 # their round trips, not by this (100 hosts at 40 ms: 64 made a warm poll 1.7 times slower
 # than 256; see tests/benchmarks). `--per-host` is the politeness bound.
@@ -36,6 +34,7 @@ class Settings:
         """On the first sight of a feed, updates from this moment on are emitted (`--since`)."""
         if self.since is None:
             return None
-        if self.since == ALL_TIME:
+        try:
+            return observed - timedelta(seconds=self.since)
+        except OverflowError:  # `all`, or a window longer than the calendar
             return datetime.min.replace(tzinfo=UTC)
-        return observed - timedelta(seconds=self.since)

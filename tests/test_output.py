@@ -89,6 +89,30 @@ async def test_a_stalled_reader_leaves_the_event_loop_free() -> None:
         os.close(write)
 
 
+async def test_a_line_cut_by_a_cancelled_write_is_ended_before_the_next_one() -> None:
+    """Cancelled in the middle of a line on a full pipe: the rest of that line goes out
+    before the next line, so a reader never sees two lines glued together."""
+    read, write = small_pipe()
+    output = Output(write)
+    taken: list[int] = []
+    try:
+        with trio.fail_after(10):
+            with trio.move_on_after(0.3):
+                await output.write([LINE] * 10, taken.append)
+            assert taken == [0, 1, 2, 3]  # the fifth line was cut: not counted
+            received = b""
+            async with trio.open_nursery() as nursery:
+                nursery.start_soon(output.write, ["next"], lambda index: None)
+                while not received.endswith(b"next\n"):
+                    await trio.lowlevel.wait_readable(read)
+                    received += os.read(read, 65536)
+        assert received.split(b"\n") == [LINE.encode()] * 5 + [b"next", b""]
+    finally:
+        output.close()
+        os.close(read)
+        os.close(write)
+
+
 async def test_the_pipe_is_given_back_blocking() -> None:
     """fd 1 is shared with whatever runs after statusstream: its mode is restored."""
     read, write = os.pipe()

@@ -119,7 +119,7 @@ async def test_a_failure_is_recorded_in_the_feed_state(setup: Setup) -> None:
     feed = setup.state.feed(URL)
     assert (failed.ok, failed.retry_after) == (False, 120.0)
     assert feed.failures == 1
-    assert feed.failing is not None and feed.failing.startswith("HTTP 503")
+    assert feed.failing == "status.example.test: HTTP 503 Service Unavailable"  # where, and why
     assert feed.retry_at is not None
     assert not feed.healthy
     assert setup.parsers.parsed == 0

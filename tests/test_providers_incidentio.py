@@ -72,6 +72,19 @@ def test_an_item_without_components_has_none() -> None:
     assert (event.components, event.message, event.status) == ((), "All good again.", "resolved")
 
 
+def test_items_left_open_are_no_components_and_cost_no_rescan() -> None:
+    """Thousands of `<li>` never closed (hostile text): none is a component, the closed one
+    is; each open item ends at the next `<li>` instead of scanning to the end of the text."""
+    listed = "<li>Open" * 20_000 + "<li>API</li>"
+    markup = cdata(
+        f"<b>Status: Investigating</b><br/><br/>Down.<b>Affected components</b><ul>{listed}</ul>"
+    )
+    body = feed_rss("Investigating", "Down.", "Mon, 20 Oct 2025 09:43:12 GMT")
+    body = body.replace(cdata(body_html("Investigating", "Down.")).encode(), markup.encode())
+    (event,) = events(body)
+    assert event.components == ("API",)
+
+
 def test_a_new_update_is_a_changed_status_or_date() -> None:
     """The next poll's changed status and date is one `update` event; a re-render is none."""
     source = Source("OpenAI", FEED_URL, "incidentio")

@@ -27,7 +27,9 @@ from statusstream.text import clean, html_to_text
 
 _STATUS = re.compile(r"<b>\s*Status:\s*(?P<status>[^<]{1,40}?)\s*</b>", re.IGNORECASE)
 _COMPONENTS = re.compile(r"<b>\s*Affected components\s*</b>", re.IGNORECASE)
-_ITEM = re.compile(r"<li[^>]*>(?P<name>.*?)</li>", re.IGNORECASE | re.DOTALL)
+# `name` never spans another `<li>`: an item left open must not make every later one scan to
+# the end of the text.
+_ITEM = re.compile(r"<li[^>]*>(?P<name>(?:(?!</?li\b).)*?)</li>", re.IGNORECASE | re.DOTALL)
 # The component states incident.io appends: `Login (Partial outage)`.
 _STATE = re.compile(
     r"\s*\((?:operational|degraded performance|partial outage|full outage|major outage"

@@ -63,11 +63,13 @@ _ADDED_STOP = re.compile(r"(?<=[.!?])\s*\.$")
 _STATUS_LINE = re.compile(
     r"^\s*(?:<[^>]+>\s*)*Status\s*:\s*(?P<word>[A-Za-z _-]{2,30}?)\s*(?=<)", re.IGNORECASE
 )
+# The list's start only: its end and its items are found with `str.find` and a split, as a
+# lazy `.*?</ul>` would scan to the end of the text for every list left open (hostile text
+# can hold thousands).
 _LIST = re.compile(
-    r"Affected (?:services|components)\s*:?\s*(?:<[^>]+>\s*)*?<ul[^>]*>(?P<items>.*?)</ul>",
-    re.IGNORECASE | re.DOTALL,
+    r"Affected (?:services|components)\s*:?\s*(?:<[^>]+>\s*)*?<ul[^>]*>", re.IGNORECASE
 )
-_ITEM = re.compile(r"<li[^>]*>(?P<name>.*?)</li>", re.IGNORECASE | re.DOTALL)
+_ITEM_START = re.compile(r"<li[^>]*>", re.IGNORECASE)
 _ALIASES = {
     "notstartedyet": "scheduled",
     "not_started_yet": "scheduled",
@@ -176,9 +178,10 @@ def item_update(item: Item) -> Update:
             text_status = _ALIASES.get(word, word)
             markup = markup[line.end() :]
     components: tuple[str, ...] = ()
-    if listed := _LIST.search(markup):
-        components = unique(html_to_text(li["name"]) for li in _ITEM.finditer(listed["items"]))
-        markup = markup[: listed.start()] + markup[listed.end() :]
+    if listed := _affected_list(markup):
+        names, (begin, end) = listed
+        components = unique(html_to_text(name) for name in names)
+        markup = markup[:begin] + markup[end:]
     text = plain(markup)
     if text_status is None:
         text_status, text = split_leading_status(text, _ALIASES)
@@ -199,3 +202,20 @@ def item_update(item: Item) -> Update:
         published=item.published,
         structured=False,
     )
+
+
+def _affected_list(markup: str) -> tuple[list[str], tuple[int, int]] | None:
+    """The "Affected services" list: its closed items as HTML, and the span of the list;
+    None when there is none, or it is never closed."""
+    start = _LIST.search(markup)
+    if start is None:
+        return None
+    close = markup.lower().find("</ul>", start.end())
+    if close < 0:
+        return None
+    names = []
+    for item in _ITEM_START.split(markup[start.end() : close])[1:]:
+        cut = item.lower().find("</li>")
+        if cut >= 0:
+            names.append(item[:cut])
+    return names, (start.start(), close + len("</ul>"))

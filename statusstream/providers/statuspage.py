@@ -34,8 +34,11 @@ _HEADER = re.compile(
     r"(?:-|&#8211;|&ndash;|\u2013)?",
     re.IGNORECASE | re.DOTALL,
 )
+# `names` never spans another `<p>` (as `when` above never spans a `<small>`): a paragraph
+# left open must not make every later one scan to the end of the text.
 _AFFECTED = re.compile(
-    r"<p>\s*This (?:incident|scheduled maintenance) affected:\s*(?P<names>.*?)\s*</p>",
+    r"<p>\s*This (?:incident|scheduled maintenance) affected:\s*"
+    r"(?P<names>(?:(?!</?p\b).)*?)\s*</p>",
     re.IGNORECASE | re.DOTALL,
 )
 _SCHEDULED_EVENT = re.compile(r"THIS IS A SCHEDULED EVENT", re.IGNORECASE)

@@ -62,7 +62,7 @@ def test_a_200_mb_body_fails_at_the_cap_while_streaming(server: Server, cli: Cli
     result = run(cli, "--once", "--since", "all", cli.feeds(good_feed(server), f"Big {big}"))
     assert result.code == 1, result.err
     assert titles(result.stdout) == ["Still fine"]
-    assert "Big: failing: body is over the" in result.err
+    assert f"Big: failing: 127.0.0.1:{server.port}: body is over the" in result.err
     assert server.sent["/big.rss"] < 50 * MIB  # the cap plus what the socket buffers held
     assert result.peak_mib < PEAK_MIB
     assert "Traceback" not in result.err
@@ -81,7 +81,10 @@ def test_a_declared_length_over_the_cap_fails_unread(server: Server, cli: Cli) -
     result = run(cli, "--once", "--since", "all", cli.feeds(good_feed(server), f"Big {big}"))
     assert result.code == 1
     assert titles(result.stdout) == ["Still fine"]
-    assert f"Big: failing: body of {200 * MIB} bytes is over the" in result.err
+    assert (
+        f"Big: failing: 127.0.0.1:{server.port}: body of {200 * MIB} bytes is over the"
+        in result.err
+    )
     assert server.sent.get("/big.rss", 0) < 50 * MIB
 
 
@@ -93,7 +96,7 @@ def test_a_gzip_bomb_fails_cheaply(server: Server, cli: Cli) -> None:
     result = run(cli, "--once", "--since", "all", cli.feeds(good_feed(server), f"Bomb {url}"))
     assert result.code == 1
     assert titles(result.stdout) == ["Still fine"]
-    assert "Bomb: failing: body is over the" in result.err
+    assert f"Bomb: failing: 127.0.0.1:{server.port}: body is over the" in result.err
     assert result.peak_mib < PEAK_MIB
 
 
@@ -111,8 +114,8 @@ def test_brotli_and_deflate_bombs_fail_cheaply(server: Server, cli: Cli) -> None
     result = run(cli, "--once", "--since", "all", feeds)
     assert result.code == 1
     assert titles(result.stdout) == ["Still fine"]
-    assert "Br: failing: body is over the" in result.err
-    assert "Deflate: failing: body is over the" in result.err
+    assert f"Br: failing: 127.0.0.1:{server.port}: body is over the" in result.err
+    assert f"Deflate: failing: 127.0.0.1:{server.port}: body is over the" in result.err
     assert result.peak_mib < PEAK_MIB
 
 
@@ -165,7 +168,10 @@ def test_an_unknown_content_encoding_is_a_clear_error(server: Server, cli: Cli) 
     url = server.respond("/z.rss", b"(compressed)", headers={"Content-Encoding": "compress"})
     result = run(cli, "--once", cli.feeds(good_feed(server), f"Odd {url}"))
     assert result.code == 1
-    assert "Odd: failing: unsupported Content-Encoding 'compress'" in result.err
+    assert (
+        f"Odd: failing: 127.0.0.1:{server.port}: unsupported Content-Encoding 'compress'"
+        in result.err
+    )
 
 
 def test_a_trickling_server_is_cut_off_by_the_timeout(server: Server, cli: Cli) -> None:
@@ -184,7 +190,7 @@ def test_a_redirect_loop_stops_after_5_redirects(server: Server, cli: Cli) -> No
     result = run(cli, "--once", "--since", "all", cli.feeds(good_feed(server), f"Loop {loop}"))
     assert result.code == 1
     assert titles(result.stdout) == ["Still fine"]
-    assert "Loop: failing: too many redirects (more than 5)" in result.err
+    assert f"Loop: failing: 127.0.0.1:{server.port}: too many redirects (more than 5)" in result.err
     assert len(server.hits("/loop.rss")) == 6
 
 
@@ -204,7 +210,10 @@ def test_a_redirect_to_another_scheme_is_refused(server: Server, cli: Cli) -> No
     url = server.redirect("/evil.rss", "file:///etc/passwd")
     result = run(cli, "--once", cli.feeds(good_feed(server), f"Evil {url}"))
     assert result.code == 1
-    assert "Evil: failing: redirect to an unsupported scheme 'file'" in result.err
+    assert (
+        f"Evil: failing: 127.0.0.1:{server.port}: redirect to an unsupported scheme 'file'"
+        in result.err
+    )
     assert "root:" not in result.out + result.err
 
 

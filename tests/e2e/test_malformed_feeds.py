@@ -50,10 +50,10 @@ def test_non_feeds_fail_with_one_clear_line_each(server: Server, cli: Cli) -> No
     assert [event["title"] for event in events(result.stdout)] == ["Fine"]
     errors = sorted(line for line in result.err.splitlines() if "failing:" in line)
     expected = [
-        "Cut: failing: the document ends early, cut off? (",
-        "Empty: failing: empty body, not an RSS or Atom feed",
-        "Junk: failing: not an RSS or Atom feed (",
-        "Page: failing: an HTML page, not an RSS or Atom feed",
+        f"Cut: failing: 127.0.0.1:{server.port}: the document ends early, cut off? (",
+        f"Empty: failing: 127.0.0.1:{server.port}: empty body, not an RSS or Atom feed",
+        f"Junk: failing: 127.0.0.1:{server.port}: not an RSS or Atom feed (",
+        f"Page: failing: 127.0.0.1:{server.port}: an HTML page, not an RSS or Atom feed",
     ]
     assert len(errors) == len(expected)
     for line, start in zip(errors, expected, strict=True):
