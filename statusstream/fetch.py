@@ -1,4 +1,4 @@
-"""One conditional GET with an httpx2 client of `client.py`; any failure becomes `FetchError`.
+"""One conditional GET through the transports of `client.py`; any failure is a `FetchError`.
 
 The caller bounds the time (`trio.fail_after` around `fetch`), which also cuts off a server
 that trickles its answer. Everything else a server could make unbounded is bounded here:
@@ -27,7 +27,7 @@ from typing import Any
 
 import httpx2
 
-from statusstream.client import close_idle, counting_reads
+from statusstream.client import HEADERS, Clients, close_idle, counting_reads
 from statusstream.errors import FetchError
 from statusstream.pacing import RETRY_AFTER_CAP
 from statusstream.reasons import describe
@@ -52,7 +52,7 @@ class Fetched:
 
 
 async def fetch(
-    client: httpx2.AsyncClient,
+    clients: Clients,
     url: str,
     *,
     headers: dict[str, str],
@@ -72,7 +72,7 @@ async def fetch(
         validators["If-Modified-Since"] = last_modified
     try:
         with counting_reads(max_body):
-            return await _follow(client, url, headers, validators, max_body)
+            return await _follow(clients, url, headers, validators, max_body)
     except FetchError as exc:
         redacted = _redact(str(exc), headers.values())
         if redacted == str(exc):
@@ -83,7 +83,7 @@ async def fetch(
 
 
 async def _follow(
-    client: httpx2.AsyncClient,
+    clients: Clients,
     url: str,
     own_headers: dict[str, str],
     validators: dict[str, str],
@@ -94,12 +94,12 @@ async def _follow(
     for _ in range(MAX_REDIRECTS + 1):
         # The feed's headers (secrets) go only where the feed's definition sent them.
         own = own_headers if _trusted(origin, _origin(target)) else {}
-        request = client.build_request("GET", target, headers=_merged(own, validators))
-        response = await _send(client, request)
+        request = httpx2.Request("GET", target, headers=_merged(HEADERS, own, validators))
+        response = await _send(clients.for_url(target), request)
         try:
             location = response.headers.get("Location")
             if response.status_code not in REDIRECTS or location is None:
-                return await _read(response, max_body, conditional=bool(validators))
+                return await _read(request, response, max_body, conditional=bool(validators))
         finally:
             await response.aclose()
         target = target.join(location)
@@ -110,7 +110,7 @@ async def _follow(
     raise FetchError(message)
 
 
-async def _send(client: httpx2.AsyncClient, request: httpx2.Request) -> httpx2.Response:
+async def _send(transport: httpx2.AsyncBaseTransport, request: httpx2.Request) -> httpx2.Response:
     """Send; once more, on a new connection, only if a kept-alive one failed before any answer
     (the server closed it as we sent: it timed out idle). A new connection that fails is the
     server's own answer, and is not asked again."""
@@ -122,15 +122,15 @@ async def _send(client: httpx2.AsyncClient, request: httpx2.Request) -> httpx2.R
 
     request.extensions["trace"] = trace
     try:
-        return await client.send(request, stream=True)
+        return await transport.handle_async_request(request)
     except (httpx2.ReadError, httpx2.WriteError, httpx2.RemoteProtocolError) as exc:
         unanswered = not isinstance(exc, httpx2.RemoteProtocolError) or _UNANSWERED in str(exc)
         if connected or not unanswered:
             raise
     # Kept connections to that origin went idle together; they are likely stale together.
-    await close_idle(client, request.url)
+    await close_idle(transport, request.url)
     del request.extensions["trace"]
-    return await client.send(request, stream=True)
+    return await transport.handle_async_request(request)
 
 
 _UNANSWERED = "without sending a response"
@@ -155,7 +155,9 @@ def _trusted(origin: tuple[str, str, int | None], target: tuple[str, str, int | 
     return target == origin or (upgrade and target[1] == origin[1])
 
 
-async def _read(response: httpx2.Response, max_body: int, *, conditional: bool) -> Fetched:
+async def _read(
+    request: httpx2.Request, response: httpx2.Response, max_body: int, *, conditional: bool
+) -> Fetched:
     status = response.status_code
     if status == 304:
         async for _ in response.aiter_raw():  # to its end, so the connection can be reused
@@ -175,7 +177,7 @@ async def _read(response: httpx2.Response, max_body: int, *, conditional: bool) 
         message = f"body of {declared} bytes is over the {max_body} byte limit"
         raise FetchError(message)
     codings = response.headers.get("Content-Encoding", "").lower().split(",")
-    accepted = response.request.headers.get("Accept-Encoding", "").lower().split(",")
+    accepted = request.headers.get("Accept-Encoding", "").lower().split(",")
     unknown = {coding.strip() for coding in codings} - {"", "identity"}
     unknown -= {coding.strip() for coding in accepted}
     if unknown:  # httpx2 would pass it through as it came, for the parser to fail on

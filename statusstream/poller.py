@@ -1,7 +1,7 @@
 """One poll of one feed: conditional GET -> parse -> plan -> write and record.
 
-Polls share the HTTP client, the parse workers, the limits on requests in flight (overall
-and per host), the state and the output. Any failure of one feed's poll is that feed's:
+Polls share the HTTP clients, the parse workers, the state and the output (the runner
+decides how many run at once). Any failure of one feed's poll is that feed's:
 it is recorded in its state and reported, and the other feeds go on.
 """
 
@@ -58,8 +58,6 @@ class Poller:
         self.clients = clients
         self.parsers = parsers
         self._changed = trio.Event()
-        self._limit = trio.CapacityLimiter(settings.concurrency)
-        self._host_limits: dict[str, trio.CapacityLimiter] = {}
 
     @property
     def dirty(self) -> bool:
@@ -98,22 +96,16 @@ class Poller:
         return Polled(ok=True, max_age=fetched.max_age)
 
     async def _fetch(self, spec: FeedSpec, feed: FeedState) -> Fetched:
-        host = host_of(spec.url)
-        per_host = self._host_limits.get(host)
-        if per_host is None:
-            per_host = self._host_limits[host] = trio.CapacityLimiter(self.settings.per_host)
         timeout = spec.timeout or self.settings.timeout
-        # The host's slot first: a host at its cap must not hold slots other hosts could use.
-        async with per_host, self._limit:
-            with trio.move_on_after(timeout):
-                return await fetch(
-                    self.clients.for_host(host),
-                    spec.url,
-                    headers=dict(spec.headers),
-                    etag=feed.etag,
-                    last_modified=feed.last_modified,
-                    max_body=self.settings.max_body,
-                )
+        with trio.move_on_after(timeout):
+            return await fetch(
+                self.clients,
+                spec.url,
+                headers=dict(spec.headers),
+                etag=feed.etag,
+                last_modified=feed.last_modified,
+                max_body=self.settings.max_body,
+            )
         message = f"{where(spec.url)}: timed out after {timeout:g}s"
         raise FetchError(message)
 

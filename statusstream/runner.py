@@ -69,6 +69,9 @@ class Runner:
         self._specs: dict[str, FeedSpec] = {}
         self._running: dict[str, trio.CancelScope] = {}
         self._stop = trio.CancelScope()
+        # Polls in flight: at most `--concurrency` in all and `--per-host` to one host.
+        self._limit = trio.CapacityLimiter(settings.concurrency)
+        self._host_limits: dict[str, trio.CapacityLimiter] = {}
 
     async def run(self, feeds: tuple[FeedSpec, ...], clients: Clients | None = None) -> Outcome:
         """Poll until done (`--once`) or stopped by a signal; then save the state."""
@@ -103,6 +106,8 @@ class Runner:
         async with trio.open_nursery() as polls:
             if self.progress is not None:
                 polls.start_soon(self.progress.run, self.report.tally)
+            # The limits hold by construction: at most `--per-host` tasks a host, each
+            # polling in turn, and each task holds one of the `--concurrency` slots.
             for specs in by_host.values():
                 queue = iter(specs)
                 tasks = math.ceil(len(specs) / FEEDS_PER_CONNECTION)
@@ -110,8 +115,9 @@ class Runner:
                     polls.start_soon(self._poll_each, poller, queue)
 
     async def _poll_each(self, poller: Poller, queue: Iterator[FeedSpec]) -> None:
-        for spec in queue:
-            await self._poll(poller, spec)
+        async with self._limit:
+            for spec in queue:
+                await self._poll(poller, spec)
 
     async def _poll(self, poller: Poller, spec: FeedSpec) -> Polled:
         """Poll; an error that ends the whole run (stdout closed, ...) cancels everything."""
@@ -146,8 +152,17 @@ class Runner:
                 self.report.deferred(spec, wait)
             await trio.sleep(wait)
             while (spec := self._specs.get(url)) is not None:
-                polled = await self._poll(poller, spec)
+                # The host's slot first: a host at its cap must not hold slots others could use.
+                async with self._host_limit(spec.url), self._limit:
+                    polled = await self._poll(poller, spec)
                 await trio.sleep(self.delay(spec, polled))
+
+    def _host_limit(self, url: str) -> trio.CapacityLimiter:
+        host = host_of(url)
+        limit = self._host_limits.get(host)
+        if limit is None:
+            limit = self._host_limits[host] = trio.CapacityLimiter(self.settings.per_host)
+        return limit
 
     def delay(self, spec: FeedSpec, polled: Polled) -> float:
         feed = self.state.feed(spec.url)

@@ -104,8 +104,6 @@ class StateFile:
                 os.fsync(handle.fileno())
             os.replace(temporary, self.path)
             temporary = None
-            _fsync_directory(directory)
-            self._saved = data
         except OSError as exc:
             message = (
                 f"{self.path}: cannot save the state: {exc.strerror or exc}; the file is left"
@@ -116,6 +114,12 @@ class StateFile:
             if temporary is not None:
                 with contextlib.suppress(OSError):
                     os.unlink(temporary)
+        self._saved = data
+        try:
+            _fsync_directory(directory)
+        except OSError as exc:  # the new file is in place; only its durability is in doubt
+            message = f"{self.path}: saved, but its directory could not be synced: {exc.strerror}"
+            raise StateSaveError(message) from exc
 
     def close(self) -> None:
         if self._lock_fd is not None:

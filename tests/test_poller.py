@@ -76,7 +76,7 @@ async def setup() -> AsyncIterator[Setup]:
     state = State()
     devnull = os.open(os.devnull, os.O_WRONLY)
     output = Output(devnull)
-    clients = Clients(lambda: httpx2.AsyncClient(transport=httpx2.MockTransport(origin)))
+    clients = Clients(lambda: httpx2.MockTransport(origin))
     async with clients, CountingParsePool() as parsers:
         report = Report(Log(level=100), once=True)
         poller = Poller(Settings(once=True), state, output, report, clients, parsers)

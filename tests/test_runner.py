@@ -75,7 +75,7 @@ async def run_for(
         Output(devnull),
         Log(level=100),
     )
-    clients = Clients(lambda: httpx2.AsyncClient(transport=httpx2.MockTransport(recorder)))
+    clients = Clients(lambda: httpx2.MockTransport(recorder))
     async with trio.open_nursery() as nursery:
         nursery.start_soon(runner.run, tuple(specs), clients)
         await trio.sleep(hours * 3600)
