@@ -69,3 +69,50 @@ def incident(code: str, title: str, *updates: tuple[str, str, str]) -> StatusInc
     return StatusIncident(
         code, title, tuple(StatusUpdate(label, at(when), text) for label, when, text in updates)
     )
+
+
+# Incidents the end-to-end tests share: one opened, then fixed; another; one in three steps.
+DOWN = incident("a", "Down", ("Investigating", "2025-11-03 14:32", "Looking."))
+FIXED = incident(
+    "a",
+    "Down",
+    ("Investigating", "2025-11-03 14:32", "Looking."),
+    ("Resolved", "2025-11-03 15:00", "Fixed."),
+)
+OTHER = incident("b", "Slow", ("Monitoring", "2025-11-04 09:00", "Watching."))
+API_DOWN = incident(
+    "api1",
+    "API errors",
+    ("Investigating", "2025-11-03 14:32", "We are looking into API errors."),
+    ("Identified", "2025-11-03 14:50", "A bad deploy; rolling back."),
+)
+API_RESOLVED = incident(
+    "api1",
+    "API errors",
+    ("Investigating", "2025-11-03 14:32", "We are looking into API errors."),
+    ("Identified", "2025-11-03 14:50", "A bad deploy; rolling back."),
+    ("Resolved", "2025-11-03 15:10", "All good."),
+)
+
+
+CP1252_TITLE = "Caf\u00e9 \u2013 \u201cdown\u201d \u00bd"  # Windows-1252 has all four
+
+
+def generic_rss(*items: str, declaration: str = '<?xml version="1.0" encoding="UTF-8"?>') -> str:
+    """A plain RSS 2.0 document (no status-page format) of the given items."""
+    return (
+        f'{declaration}<rss version="2.0"><channel><title>Generic</title>'
+        + "".join(items)
+        + "</channel></rss>"
+    )
+
+
+def generic_item(
+    title: str = CP1252_TITLE, guid: str | None = "g1", date: str | None = None
+) -> str:
+    parts = [f"<title>{title}</title>", "<description>Text.</description>"]
+    if guid is not None:
+        parts.append(f"<guid>{guid}</guid>")
+    if date is not None:
+        parts.append(f"<pubDate>{date}</pubDate>")
+    return "<item>" + "".join(parts) + "</item>"

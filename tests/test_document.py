@@ -16,37 +16,19 @@ from statusstream.document import MAX_ITEMS, parse_document
 from statusstream.errors import StatusStreamError
 from statusstream.feedstate import FeedState
 from statusstream.parsing import parse_feed
-
-TITLE = "Caf\u00e9 \u2013 \u201cdown\u201d \u00bd"  # Windows-1252 has all four
-
-
-def rss(*items: str, declaration: str = '<?xml version="1.0" encoding="UTF-8"?>') -> str:
-    return (
-        f'{declaration}<rss version="2.0"><channel><title>Generic</title>'
-        + "".join(items)
-        + "</channel></rss>"
-    )
-
-
-def item(title: str = TITLE, guid: str | None = "g1", date: str | None = None) -> str:
-    parts = [f"<title>{title}</title>", "<description>Text.</description>"]
-    if guid is not None:
-        parts.append(f"<guid>{guid}</guid>")
-    if date is not None:
-        parts.append(f"<pubDate>{date}</pubDate>")
-    return "<item>" + "".join(parts) + "</item>"
+from tests.feedgen import generic_item, generic_rss
 
 
 def test_items_without_ids_or_dates_duplicates_and_future_dates() -> None:
     """No guid/link/date, an invalid date, exact duplicates, a date far ahead: sane events."""
     future = format_datetime(datetime(2031, 1, 2, 3, 4, tzinfo=UTC), usegmt=True)
-    body = rss(
-        item("Bare", guid=None),
-        item("Bad date", guid="b", date="yesterday-ish"),
-        item("Twice", guid="t", date=future),
-        item("Twice", guid="t", date=future),
-        item("Year 9999", guid="y", date="Fri, 31 Dec 9999 23:59:59 +0000"),
-        item("Year 1", guid="z", date="Mon, 01 Jan 0001 00:00:00 +0000"),
+    body = generic_rss(
+        generic_item("Bare", guid=None),
+        generic_item("Bad date", guid="b", date="yesterday-ish"),
+        generic_item("Twice", guid="t", date=future),
+        generic_item("Twice", guid="t", date=future),
+        generic_item("Year 9999", guid="y", date="Fri, 31 Dec 9999 23:59:59 +0000"),
+        generic_item("Year 1", guid="z", date="Mon, 01 Jan 0001 00:00:00 +0000"),
     ).encode()
     observed = datetime(2026, 1, 1, tzinfo=UTC)
     found = plan_events(body, observed)
@@ -65,10 +47,12 @@ def test_a_document_keeps_at_most_max_items_the_newest() -> None:
     """A flood of items is cut to the newest MAX_ITEMS, so a feed's state stays bounded."""
     dates = [datetime(2020, 1, 1, tzinfo=UTC).timestamp() + 3600 * n for n in range(MAX_ITEMS * 2)]
     items = [
-        item(f"n{n}", guid=f"g{n}", date=format_datetime(datetime.fromtimestamp(stamp, UTC)))
+        generic_item(
+            f"n{n}", guid=f"g{n}", date=format_datetime(datetime.fromtimestamp(stamp, UTC))
+        )
         for n, stamp in enumerate(dates)
     ]
-    document = parse_document(rss(*items).encode())
+    document = parse_document(generic_rss(*items).encode())
     assert len(document.items) == MAX_ITEMS
     assert {entry.title for entry in document.items} == {
         f"n{n}" for n in range(MAX_ITEMS, 2 * MAX_ITEMS)

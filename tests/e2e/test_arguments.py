@@ -11,17 +11,9 @@ import time
 
 from statusstream import catalog
 from tests.e2e.command import COMMAND, Cli, wait_for
-from tests.feedgen import incident, statuspage_rss
+from tests.feedgen import DOWN, FIXED, OTHER, statuspage_rss
 from tests.servers import Server
 
-DOWN = incident("a", "Down", ("Investigating", "2025-11-03 14:32", "Looking."))
-FIXED = incident(
-    "a",
-    "Down",
-    ("Investigating", "2025-11-03 14:32", "Looking."),
-    ("Resolved", "2025-11-03 15:00", "Fixed."),
-)
-OTHER = incident("b", "Slow", ("Monitoring", "2025-11-04 09:00", "Watching."))
 THREE = "not a file, an http(s):// URL or a catalog name"
 
 

@@ -9,30 +9,8 @@ import subprocess
 import time
 
 from tests.e2e.command import Cli, wait_for
-from tests.feedgen import incident, statuspage_rss
+from tests.feedgen import API_DOWN, API_RESOLVED, DOWN, FIXED, OTHER, statuspage_rss
 from tests.servers import Server
-
-DOWN = incident("a", "Down", ("Investigating", "2025-11-03 14:32", "Looking."))
-FIXED = incident(
-    "a",
-    "Down",
-    ("Investigating", "2025-11-03 14:32", "Looking."),
-    ("Resolved", "2025-11-03 15:00", "Fixed."),
-)
-OTHER = incident("b", "Slow", ("Monitoring", "2025-11-04 09:00", "Watching."))
-API_DOWN = incident(
-    "api1",
-    "API errors",
-    ("Investigating", "2025-11-03 14:32", "We are looking into API errors."),
-    ("Identified", "2025-11-03 14:50", "A bad deploy; rolling back."),
-)
-API_RESOLVED = incident(
-    "api1",
-    "API errors",
-    ("Investigating", "2025-11-03 14:32", "We are looking into API errors."),
-    ("Identified", "2025-11-03 14:50", "A bad deploy; rolling back."),
-    ("Resolved", "2025-11-03 15:10", "All good."),
-)
 
 
 def stop(process: subprocess.Popen[str]) -> tuple[str, str]:

@@ -9,28 +9,10 @@ from __future__ import annotations
 import json
 
 from tests.e2e.command import Cli, run
-from tests.feedgen import incident, statuspage_rss
+from tests.feedgen import CP1252_TITLE, generic_item, generic_rss, incident, statuspage_rss
 from tests.servers import Server
 
 GOOD = statuspage_rss([incident("ok1", "Fine", ("Investigating", "2025-11-03 14:32", "Good."))])
-TITLE = "Caf\u00e9 \u2013 \u201cdown\u201d \u00bd"  # Windows-1252 has all four
-
-
-def rss(*items: str, declaration: str = '<?xml version="1.0" encoding="UTF-8"?>') -> str:
-    return (
-        f'{declaration}<rss version="2.0"><channel><title>Generic</title>'
-        + "".join(items)
-        + "</channel></rss>"
-    )
-
-
-def item(title: str = TITLE, guid: str | None = "g1", date: str | None = None) -> str:
-    parts = [f"<title>{title}</title>", "<description>Text.</description>"]
-    if guid is not None:
-        parts.append(f"<guid>{guid}</guid>")
-    if date is not None:
-        parts.append(f"<pubDate>{date}</pubDate>")
-    return "<item>" + "".join(parts) + "</item>"
 
 
 def events(stdout: bytes) -> list[dict[str, object]]:
@@ -67,28 +49,29 @@ def test_charsets_declared_wrong_or_not_at_all(server: Server, cli: Cli) -> None
     """ISO-8859-1, Windows-1252, UTF-16 with a BOM, wrong and missing declarations: right text."""
     latin = "Café down"
     bodies = {
-        "latin1": rss(
-            item(latin), declaration='<?xml version="1.0" encoding="ISO-8859-1"?>'
+        "latin1": generic_rss(
+            generic_item(latin), declaration='<?xml version="1.0" encoding="ISO-8859-1"?>'
         ).encode("latin-1"),
-        "cp1252": rss(
-            item(TITLE), declaration='<?xml version="1.0" encoding="windows-1252"?>'
+        "cp1252": generic_rss(
+            generic_item(CP1252_TITLE), declaration='<?xml version="1.0" encoding="windows-1252"?>'
         ).encode("cp1252"),
-        "cp1252-said-latin1": rss(
-            item(TITLE), declaration='<?xml version="1.0" encoding="ISO-8859-1"?>'
+        "cp1252-said-latin1": generic_rss(
+            generic_item(CP1252_TITLE), declaration='<?xml version="1.0" encoding="ISO-8859-1"?>'
         ).encode("cp1252"),
-        "utf16": rss(item(TITLE), declaration='<?xml version="1.0" encoding="UTF-16"?>').encode(
-            "utf-16"
-        ),
-        "said-utf8-is-latin1": rss(item(latin)).encode("latin-1"),
-        "undeclared-latin1": rss(item(latin), declaration="").encode("latin-1"),
-        "bom-no-declaration": b"\xef\xbb\xbf" + rss(item(TITLE), declaration="").encode(),
+        "utf16": generic_rss(
+            generic_item(CP1252_TITLE), declaration='<?xml version="1.0" encoding="UTF-16"?>'
+        ).encode("utf-16"),
+        "said-utf8-is-latin1": generic_rss(generic_item(latin)).encode("latin-1"),
+        "undeclared-latin1": generic_rss(generic_item(latin), declaration="").encode("latin-1"),
+        "bom-no-declaration": b"\xef\xbb\xbf"
+        + generic_rss(generic_item(CP1252_TITLE), declaration="").encode(),
     }
     lines = [f"{name} {server.respond(f'/{name}.rss', body)}" for name, body in bodies.items()]
     result = run(cli, "--once", "--since", "all", cli.feeds(*lines))
     assert result.code == 0, result.err
     titles = {str(event["source"]): event["title"] for event in events(result.stdout)}
     in_latin = {"latin1", "said-utf8-is-latin1", "undeclared-latin1"}
-    assert titles == {name: latin if name in in_latin else TITLE for name in bodies}
+    assert titles == {name: latin if name in in_latin else CP1252_TITLE for name in bodies}
 
 
 def test_entity_bombs_cost_nothing(server: Server, cli: Cli) -> None:
@@ -98,9 +81,10 @@ def test_entity_bombs_cost_nothing(server: Server, cli: Cli) -> None:
     )
     big = "x" * 100_000
     bombs = {
-        "laughs": f"<!DOCTYPE rss [{laughs}]>" + rss(item("&lol9;")).split("?>", 1)[1],
+        "laughs": f"<!DOCTYPE rss [{laughs}]>"
+        + generic_rss(generic_item("&lol9;")).split("?>", 1)[1],
         "quadratic": f'<!DOCTYPE rss [<!ENTITY big "{big}">]>'
-        + rss(item("&big;" * 50_000)).split("?>", 1)[1],
+        + generic_rss(generic_item("&big;" * 50_000)).split("?>", 1)[1],
     }
     good = server.respond("/good.rss", GOOD)
     lines = [good] + [

@@ -9,22 +9,9 @@ import jsonschema
 
 from statusstream.events import json_schema
 from tests.e2e.command import Cli
-from tests.feedgen import incident, statuspage_rss
+from tests.feedgen import API_DOWN, API_RESOLVED, incident, statuspage_rss
 from tests.servers import Server
 
-API_DOWN = incident(
-    "api1",
-    "API errors",
-    ("Investigating", "2025-11-03 14:32", "We are looking into API errors."),
-    ("Identified", "2025-11-03 14:50", "A bad deploy; rolling back."),
-)
-API_RESOLVED = incident(
-    "api1",
-    "API errors",
-    ("Investigating", "2025-11-03 14:32", "We are looking into API errors."),
-    ("Identified", "2025-11-03 14:50", "A bad deploy; rolling back."),
-    ("Resolved", "2025-11-03 15:10", "All good."),
-)
 OLD = incident("old1", "Old outage", ("Resolved", "2025-10-01 09:00", "Fixed long ago."))
 SCHEMA = jsonschema.Draft202012Validator(json_schema())
 

@@ -15,22 +15,8 @@ from collections.abc import Callable
 
 from statusstream.state import VERSION, State
 from tests.e2e.command import COMMAND, Cli, run, state_temporaries, wait_for
-from tests.feedgen import incident, statuspage_rss
+from tests.feedgen import API_DOWN, DOWN, FIXED, incident, statuspage_rss
 from tests.servers import Connection, Request, Server, head
-
-DOWN = incident("a", "Down", ("Investigating", "2025-11-03 14:32", "Looking."))
-FIXED = incident(
-    "a",
-    "Down",
-    ("Investigating", "2025-11-03 14:32", "Looking."),
-    ("Resolved", "2025-11-03 15:00", "Fixed."),
-)
-API_DOWN = incident(
-    "api1",
-    "API errors",
-    ("Investigating", "2025-11-03 14:32", "We are looking into API errors."),
-    ("Identified", "2025-11-03 14:50", "A bad deploy; rolling back."),
-)
 
 
 def ids(stdout: bytes) -> list[str]:
